@@ -1,0 +1,86 @@
+//! `run-listing`: every listing of the book in one binary.
+//!
+//! - With `BOOK_LISTING=<package>` set, it *is* that listing: it runs the listing's own
+//!   `main` (on Tokio's paused clock where the listing asks for it) with the arguments
+//!   it was given. The output checks start it this way, with argv[0] set to the package
+//!   name, so a listing sees the same command line as its own binary would.
+//! - `run-listing regenerate [<package>...]` rewrites the output files of the named
+//!   listings (all of them when none is named) from fresh runs.
+
+use std::process::ExitCode;
+
+/// `tokio` as seen by listings that run on the paused clock: the real crate, except
+/// that `#[tokio::main]` starts a paused-clock runtime.
+mod paused_clock {
+    pub mod tokio {
+        pub use paused_main::main;
+        pub use real_tokio::*;
+    }
+}
+
+mod listings {
+    include!(concat!(env!("OUT_DIR"), "/listing_modules.rs"));
+}
+
+fn main() -> ExitCode {
+    if let Ok(package) = std::env::var(book_outputs::LISTING_VAR) {
+        return match listings::entry_point(&package) {
+            Some(run) => run(),
+            None => {
+                eprintln!("run-listing: no listing called {package:?}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.split_first() {
+        Some((command, packages)) if command == "regenerate" => regenerate(packages),
+        _ => {
+            eprintln!("usage: run-listing regenerate [<package>...]");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn regenerate(packages: &[String]) -> ExitCode {
+    let runner = match std::env::current_exe() {
+        Ok(path) => path,
+        Err(error) => {
+            eprintln!("run-listing: cannot find its own binary: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut selected = Vec::new();
+    for package in packages {
+        match book_outputs::find(package) {
+            Some(listing) => selected.push(listing),
+            None => {
+                eprintln!("run-listing: no listing called {package:?}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    if selected.is_empty() {
+        selected.extend(book_outputs::LISTINGS);
+    }
+    let mut failed = false;
+    for listing in selected {
+        match book_outputs::regenerate(&runner, listing) {
+            Ok(files) => {
+                for file in files {
+                    println!("wrote {}", file.display());
+                }
+            }
+            Err(error) => {
+                eprintln!("{}: {error}", listing.package);
+                failed = true;
+            }
+        }
+    }
+    if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
