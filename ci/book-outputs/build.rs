@@ -51,7 +51,7 @@ fn main() {
         };
         writeln!(
             modules,
-            "mod {module} {{\n    #[allow(unused_imports)]\n    use {tokio} as tokio;\n    include!({:?});\n    pub fn run() -> std::process::ExitCode {{\n        std::process::Termination::report(main())\n    }}\n}}",
+            "mod {module} {{\n    #[allow(unused_imports)]\n    use {tokio} as tokio;\n    include!({:?});\n    // main() returns () or a Result; report() turns either into an exit code.\n    #[allow(clippy::unit_arg)]\n    pub fn run() -> std::process::ExitCode {{\n        std::process::Termination::report(main())\n    }}\n}}",
             listing.main_rs
         )
         .unwrap();
