@@ -1,0 +1,467 @@
+// Browser test of the built book: every page loads cleanly, search works, copy buttons copy
+// the right text, the five themes switch and stay readable, and a screenshot for review.
+//
+// Run: cd ci/browser && npm ci && npm test        (see README.md)
+// The book must be built first (`.tools/mdbook/bin/mdbook build` at the repo root);
+// BOOK_DIR points the test at another build.
+
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repoRoot = path.resolve(here, '..', '..');
+const bookDir = path.resolve(process.env.BOOK_DIR ?? path.join(repoRoot, 'book'));
+const screenshotDir = path.join(repoRoot, 'target', 'browser');
+const chromiumPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
+
+const THEMES = ['light', 'rust', 'coal', 'navy', 'ayu'];
+// WCAG AA contrast for normal text.
+const MIN_CONTRAST = 4.5;
+
+let server;
+let origin;
+// chromium.launch() starts the browser with a new temporary profile and deletes it on close.
+let browser;
+
+// ---------------------------------------------------------------- book files
+
+/** Every .html file of the built book, as paths relative to bookDir with '/' separators. */
+function bookPages() {
+    return fs.readdirSync(bookDir, { recursive: true })
+        .map(name => name.split(path.sep).join('/'))
+        .filter(name => name.endsWith('.html'))
+        .sort();
+}
+
+/** Pages that are chapters (not the whole-book print page, the 404 page or the TOC frame). */
+function chapterPages() {
+    return bookPages().filter(name => !['print.html', '404.html', 'toc.html'].includes(name));
+}
+
+function readPage(name) {
+    return fs.readFileSync(path.join(bookDir, name), 'utf8');
+}
+
+/** The first chapter page holding a listing figure (index.html repeats the first chapter). */
+function firstListingPage() {
+    const page = chapterPages()
+        .filter(name => name !== 'index.html')
+        .find(name => readPage(name).includes('<figure class="listing">'));
+    assert.ok(page, `no page in ${bookDir} has a <figure class="listing">; the listing checks need one`);
+    return page;
+}
+
+/** Prose words of a page's <main>, code blocks left out. */
+function proseWords(html) {
+    const main = /<main>([\s\S]*?)<\/main>/.exec(html)?.[1] ?? '';
+    const text = main
+        .replace(/<pre[\s\S]*?<\/pre>/g, ' ')
+        .replace(/<figcaption[\s\S]*?<\/figcaption>/g, ' ')
+        .replace(/<[^>]+>/g, ' ')
+        .replace(/&[a-z]+;|&#\d+;/g, ' ');
+    // Whole whitespace-separated tokens only (search splits on whitespace, not on "'").
+    return new Set(text.split(/\s+/)
+        .map(token => token.replace(/^[^A-Za-z]+|[^A-Za-z]+$/g, ''))
+        .filter(token => /^[A-Za-z]{6,}$/.test(token))
+        .map(token => token.toLowerCase()));
+}
+
+/** A word of `page`'s prose that as few other chapters as possible contain. */
+function distinctiveWord(page) {
+    const others = chapterPages()
+        .filter(name => name !== page && name !== 'index.html')
+        .map(name => proseWords(readPage(name)));
+    const candidates = [...proseWords(readPage(page))].map(word => ({
+        word,
+        elsewhere: others.filter(words => words.has(word)).length,
+    }));
+    assert.ok(candidates.length > 0, `${page} has no prose word of 6+ letters to search for`);
+    candidates.sort((a, b) => a.elsewhere - b.elsewhere
+        || b.word.length - a.word.length
+        || a.word.localeCompare(b.word));
+    return candidates[0].word;
+}
+
+// ---------------------------------------------------------------- server and browser
+
+const CONTENT_TYPES = {
+    '.html': 'text/html; charset=utf-8',
+    '.js': 'text/javascript; charset=utf-8',
+    '.css': 'text/css; charset=utf-8',
+    '.json': 'application/json',
+    '.svg': 'image/svg+xml',
+    '.png': 'image/png',
+    '.jpg': 'image/jpeg',
+    '.ico': 'image/x-icon',
+    '.woff': 'font/woff',
+    '.woff2': 'font/woff2',
+    '.txt': 'text/plain; charset=utf-8',
+};
+
+/** Serves bookDir on 127.0.0.1 with an ephemeral port, like a static host would. */
+function startServer() {
+    const srv = http.createServer((req, res) => {
+        let pathname;
+        try {
+            pathname = decodeURIComponent(new URL(req.url, 'http://localhost').pathname);
+        } catch {
+            res.writeHead(400).end();
+            return;
+        }
+        let file = path.join(bookDir, path.normalize(pathname));
+        if (!file.startsWith(bookDir)) {
+            res.writeHead(403).end();
+            return;
+        }
+        if (fs.existsSync(file) && fs.statSync(file).isDirectory()) {
+            file = path.join(file, 'index.html');
+        }
+        if (!fs.existsSync(file)) {
+            // Static hosts answer with the book's 404 page and status 404.
+            const notFound = path.join(bookDir, '404.html');
+            res.writeHead(404, { 'content-type': CONTENT_TYPES['.html'] });
+            res.end(fs.existsSync(notFound) ? fs.readFileSync(notFound) : 'not found');
+            return;
+        }
+        res.writeHead(200, {
+            'content-type': CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream',
+        });
+        res.end(req.method === 'HEAD' ? undefined : fs.readFileSync(file));
+    });
+    return new Promise((resolve, reject) => {
+        srv.once('error', reject);
+        srv.listen(0, '127.0.0.1', () => resolve(srv));
+    });
+}
+
+/**
+ * A fresh browser context that aborts and records any request leaving the book's origin.
+ * `offsite` collects those URLs.
+ */
+async function newContext(offsite = [], options = {}) {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...options });
+    context.setDefaultTimeout(10_000);
+    await context.route('**/*', route => {
+        const url = route.request().url();
+        if (url.startsWith(origin + '/')) {
+            return route.continue();
+        }
+        offsite.push(url);
+        return route.abort('blockedbyclient');
+    });
+    return context;
+}
+
+async function openListingPage(context) {
+    const pageName = firstListingPage();
+    const page = await context.newPage();
+    await page.goto(`${origin}/${pageName}`, { waitUntil: 'load' });
+    return { page, pageName };
+}
+
+before(async () => {
+    assert.ok(
+        fs.existsSync(path.join(bookDir, 'index.html')),
+        `no built book at ${bookDir} (index.html missing): build the book first ` +
+        '(`.tools/mdbook/bin/mdbook build` at the repository root), or set BOOK_DIR',
+    );
+    assert.ok(fs.existsSync(chromiumPath), `no Chromium at ${chromiumPath} (apt-get install chromium, or set CHROMIUM)`);
+    server = await startServer();
+    origin = `http://127.0.0.1:${server.address().port}`;
+    browser = await chromium.launch({
+        executablePath: chromiumPath,
+        headless: true,
+        args: [
+            '--no-sandbox',
+            '--disable-gpu',
+            '--disable-quic',
+            '--disable-background-networking',
+            '--disable-component-update',
+            '--disable-sync',
+            '--no-first-run',
+        ],
+    });
+});
+
+after(async () => {
+    await browser?.close();
+    await new Promise(resolve => (server ? server.close(resolve) : resolve()));
+});
+
+// ---------------------------------------------------------------- checks
+
+test('every page loads without console errors, page errors or failed requests', { timeout: 45_000 }, async () => {
+    const pages = bookPages();
+    assert.ok(pages.length > 0, `no .html files in ${bookDir}`);
+    const offsite = [];
+    const context = await newContext(offsite);
+    const page = await context.newPage();
+    const offenders = [];
+    let current = '';
+    page.on('console', message => {
+        if (message.type() === 'error' || message.type() === 'warning') {
+            offenders.push(`${current}: console ${message.type()}: ${message.text()}`);
+        }
+    });
+    page.on('pageerror', error => offenders.push(`${current}: page error: ${error.message}`));
+    page.on('requestfailed', request => {
+        if (!request.url().startsWith(origin + '/')) {
+            return; // reported below as an off-site request
+        }
+        offenders.push(`${current}: request failed: ${request.url()} (${request.failure()?.errorText})`);
+    });
+    page.on('response', response => {
+        if (response.status() >= 400) {
+            offenders.push(`${current}: HTTP ${response.status()}: ${response.url()}`);
+        }
+    });
+    for (const name of pages) {
+        current = name;
+        const response = await page.goto(`${origin}/${name}`, { waitUntil: 'networkidle' });
+        assert.ok(response, `${name}: no response`);
+    }
+    for (const url of offsite) {
+        offenders.push(`request outside the book: ${url}`);
+    }
+    await context.close();
+    if (offenders.length > 0) {
+        assert.fail(`${offenders.length} problems on the ${pages.length} pages opened:\n  ${offenders.join('\n  ')}`);
+    }
+});
+
+test('search finds a chapter by a word from its text', { timeout: 20_000 }, async t => {
+    const target = firstListingPage();
+    const word = distinctiveWord(target);
+    t.diagnostic(`searching for "${word}", expecting ${target}`);
+    const context = await newContext();
+    const page = await context.newPage();
+    await page.goto(`${origin}/index.html`, { waitUntil: 'load' });
+    await page.keyboard.press('s');
+    const searchbar = page.locator('#mdbook-searchbar');
+    await searchbar.waitFor({ state: 'visible' });
+    // mdBook's search reacts to keyup, so type key by key.
+    await searchbar.pressSequentially(word, { delay: 20 });
+    const results = page.locator('#mdbook-searchresults li a');
+    await results.first().waitFor({ state: 'attached' }).catch(() => {});
+    const hrefs = await results.evaluateAll(links => links.map(link => link.href));
+    await context.close();
+    const pathnames = hrefs.map(href => new URL(href).pathname.replace(/^\//, ''));
+    assert.ok(
+        pathnames.includes(target),
+        `searching "${word}" should list ${target}; results: ${JSON.stringify(pathnames)}`,
+    );
+});
+
+test('copy buttons copy exactly the listing code, and the command of a console block', { timeout: 20_000 }, async () => {
+    const context = await newContext();
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin });
+    const { page, pageName } = await openListingPage(context);
+    const readClipboard = () => page.evaluate(() => navigator.clipboard.readText());
+    const clearClipboard = () => page.evaluate(() => navigator.clipboard.writeText('(clipboard not written)'));
+
+    // The first listing: code must equal the file named in its caption.
+    const figure = page.locator('figure.listing').first();
+    const relativePath = (await figure.locator('figcaption code').first().textContent()).trim();
+    const file = path.resolve(repoRoot, relativePath);
+    assert.ok(fs.existsSync(file), `${pageName}: caption names ${relativePath}, which is not at ${file}`);
+    const expected = fs.readFileSync(file, 'utf8');
+    const pre = figure.locator('pre').first();
+    const isRust = await pre.locator('code.language-rust').count() > 0;
+
+    await clearClipboard();
+    await pre.hover();
+    await pre.locator('.buttons .clip-button').click();
+    const copied = await readClipboard();
+    const withoutFinalNewline = text => text.replace(/\r?\n$/, '');
+    assert.equal(
+        withoutFinalNewline(copied),
+        withoutFinalNewline(expected),
+        `${pageName}: the copy button of the first listing must copy ${relativePath} exactly`,
+    );
+    const lines = copied.split('\n');
+    if (isRust) {
+        assert.ok(!lines.some(line => line.startsWith('# ')), 'copied Rust code holds a hidden-line marker "# "');
+    }
+    assert.ok(!lines.some(line => line.startsWith('$ ')), 'copied listing code holds a "$ " prompt');
+
+    // The first console block: its button copies the command(s), without "$ " and output.
+    const consoleCode = page.locator('pre > code.language-console').first();
+    assert.ok(await consoleCode.count() > 0, `${pageName}: no \`\`\`console block to check`);
+    const consoleText = await consoleCode.textContent();
+    // "$ command" lines, with any lines a trailing backslash continues.
+    const commands = [];
+    let continued = false;
+    for (const line of consoleText.split('\n')) {
+        if (continued) {
+            commands[commands.length - 1] += '\n' + line;
+        } else if (line.startsWith('$ ')) {
+            commands.push(line.slice(2));
+        } else {
+            continue;
+        }
+        continued = line.endsWith('\\');
+    }
+    assert.ok(commands.length > 0, `${pageName}: the first console block has no "$ " line`);
+    const consolePre = consoleCode.locator('xpath=..');
+    await clearClipboard();
+    await consolePre.hover();
+    await consolePre.locator('.buttons .clip-button').click();
+    await page.waitForFunction(
+        () => document.querySelector('pre > code.language-console')
+            ?.parentElement.querySelector('.clip-button.tooltipped'),
+    );
+    const copiedCommand = await readClipboard();
+    await context.close();
+    assert.equal(copiedCommand, commands.join('\n'), `${pageName}: the console copy button must copy the command without "$ "`);
+});
+
+/** Colours and contrast of the caption and console parts, measured in the page. */
+function measureContrast() {
+    const canvas = document.createElement('canvas');
+    canvas.width = canvas.height = 1;
+    const ctx = canvas.getContext('2d', { willReadFrequently: true });
+    // Any CSS colour (rgb(), color(srgb ...), color-mix results) to [r, g, b, a].
+    function rgba(css) {
+        ctx.clearRect(0, 0, 1, 1);
+        ctx.fillStyle = '#000';
+        ctx.fillStyle = css;
+        ctx.fillRect(0, 0, 1, 1);
+        const [r, g, b, a] = ctx.getImageData(0, 0, 1, 1).data;
+        return [r, g, b, a / 255];
+    }
+    function over(top, bottom) {
+        const a = top[3];
+        return [0, 1, 2].map(i => top[i] * a + bottom[i] * (1 - a)).concat(1);
+    }
+    // The colour actually behind an element: its own background composited over its ancestors'.
+    function background(element) {
+        const layers = [];
+        for (let e = element; e; e = e.parentElement) {
+            const colour = rgba(getComputedStyle(e).backgroundColor);
+            if (colour[3] > 0) {
+                layers.push(colour);
+            }
+            if (colour[3] === 1) {
+                break;
+            }
+        }
+        return layers.reverse().reduce((below, layer) => over(layer, below), [255, 255, 255, 1]);
+    }
+    function luminance([r, g, b]) {
+        const lin = c => (c /= 255) <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+        return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
+    }
+    function contrast(element) {
+        const bg = background(element);
+        const fg = over(rgba(getComputedStyle(element).color), bg);
+        const [l1, l2] = [luminance(fg), luminance(bg)].sort((a, b) => b - a);
+        return Math.round(((l1 + 0.05) / (l2 + 0.05)) * 100) / 100;
+    }
+    const figure = document.querySelector('figure.listing');
+    const consoleCode = document.querySelector('pre > code.language-console');
+    const parts = {
+        'caption': figure?.querySelector('figcaption'),
+        'caption label': figure?.querySelector('figcaption .listing-label'),
+        'caption path': figure?.querySelector('figcaption code'),
+        'caption command': figure?.querySelectorAll('figcaption code')[1],
+        'listing code': figure?.querySelector('pre > code'),
+        'console output': consoleCode?.querySelector('.console-output'),
+        'console prompt': consoleCode?.querySelector('.console-prompt'),
+        'console command': consoleCode?.querySelector('.console-command'),
+    };
+    const result = {};
+    for (const [name, element] of Object.entries(parts)) {
+        result[name] = element ? contrast(element) : null;
+    }
+    result.consoleBackground = consoleCode ? background(consoleCode) : null;
+    return result;
+}
+
+test('the theme menu switches all five themes, and captions and console blocks stay readable', { timeout: 30_000 }, async t => {
+    fs.mkdirSync(screenshotDir, { recursive: true });
+    const context = await newContext();
+    const { page, pageName } = await openListingPage(context);
+    const problems = [];
+    for (const theme of THEMES) {
+        await page.locator('#mdbook-theme-toggle').click();
+        await page.locator(`#mdbook-theme-${theme}`).click();
+        // The menu stays open after a pick; Escape closes it, as a reader would.
+        await page.keyboard.press('Escape');
+        await page.locator('#mdbook-theme-list').waitFor({ state: 'hidden' });
+        const classes = await page.evaluate(() => [...document.documentElement.classList]);
+        assert.ok(classes.includes(theme), `after picking ${theme}, <html> has classes ${classes.join(' ')}`);
+        const stale = THEMES.filter(other => other !== theme && classes.includes(other));
+        assert.deepEqual(stale, [], `after picking ${theme}, <html> still has ${stale.join(' ')}`);
+
+        const measured = await page.evaluate(measureContrast);
+        t.diagnostic(`${theme}: ` + Object.entries(measured)
+            .filter(([part]) => part !== 'consoleBackground')
+            .map(([part, ratio]) => `${part} ${ratio}`).join(', '));
+        for (const [part, ratio] of Object.entries(measured)) {
+            if (part === 'consoleBackground') {
+                continue;
+            }
+            if (ratio === null) {
+                problems.push(`${theme}: ${part} not found on ${pageName}`);
+            } else if (ratio < MIN_CONTRAST) {
+                problems.push(`${theme}: ${part} contrast ${ratio} < ${MIN_CONTRAST}`);
+            }
+        }
+        // A terminal is dark whatever the theme.
+        const [r, g, b] = measured.consoleBackground ?? [255, 255, 255];
+        if (0.2126 * r + 0.7152 * g + 0.0722 * b > 60) {
+            problems.push(`${theme}: console background rgb(${r}, ${g}, ${b}) is not dark`);
+        }
+        await screenshotListing(page, path.join(screenshotDir, `listing-${theme}.png`));
+    }
+    await context.close();
+    if (problems.length > 0) {
+        assert.fail(problems.join('\n'));
+    }
+});
+
+/** Screenshot of the first listing figure and the console block that follows it. */
+async function screenshotListing(page, file) {
+    const box = await page.evaluate(() => {
+        const figure = document.querySelector('figure.listing');
+        let end = figure;
+        for (let e = figure.nextElementSibling; e; e = e.nextElementSibling) {
+            if (e.matches('pre') && e.querySelector('code.language-console')) {
+                end = e;
+                break;
+            }
+            if (e.matches('figure.listing')) {
+                break;
+            }
+        }
+        const top = figure.getBoundingClientRect();
+        const bottom = end.getBoundingClientRect();
+        return {
+            x: top.left + window.scrollX - 16,
+            y: top.top + window.scrollY - 16,
+            width: Math.max(top.width, bottom.width) + 32,
+            height: bottom.bottom - top.top + 32,
+        };
+    });
+    assert.ok(box.width > 32 && box.height > 32, `the first listing has no visible size: ${JSON.stringify(box)}`);
+    await page.screenshot({ path: file, clip: box, fullPage: true });
+}
+
+test('screenshot of a listing page', { timeout: 20_000 }, async () => {
+    fs.mkdirSync(screenshotDir, { recursive: true });
+    const context = await newContext();
+    const { page, pageName } = await openListingPage(context);
+    const box = await page.locator('figure.listing').first().boundingBox();
+    assert.ok(box && box.width > 100 && box.height > 50,
+        `${pageName}: the first listing is not visible (box ${JSON.stringify(box)})`);
+    const file = path.join(screenshotDir, 'listing-page.png');
+    fs.rmSync(file, { force: true });
+    await page.screenshot({ path: file, fullPage: true });
+    await context.close();
+    assert.ok(fs.statSync(file).size > 10_000, `${file} looks empty`);
+});
