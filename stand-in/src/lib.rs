@@ -1,0 +1,362 @@
+//! One local HTTP server that stands in for every public service the book's listings call:
+//! GitHub's events API, ipify and ip-api, with their paths, headers and JSON shapes, so that
+//! every listing runs offline and the tests never touch the internet.
+//!
+//! A listing switches to the stand-in when the `BOOK_STAND_IN` environment variable holds the
+//! stand-in's base URL: it keeps the real URL's path and query and replaces only the scheme,
+//! host and port. The base URL may end in a scenario prefix, `/scenario/<rules>`, that makes
+//! the services slow or broken for that run (see [`scenario`] and the README).
+//!
+//! Tests start one in-process:
+//!
+//! ```no_run
+//! # async fn example() -> std::io::Result<()> {
+//! let server = stand_in::spawn(stand_in::Config::default()).await?;
+//! let events = format!("{}/events", server.base_url());
+//! let slow_ipify = format!("{}?format=json", server.scenario_url("ipify.latency=2s"));
+//! server.shutdown().await?; // or just let `server` go out of scope
+//! # Ok(())
+//! # }
+//! ```
+
+mod failures;
+pub mod scenario;
+mod services;
+
+use std::io;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::time::Duration;
+
+use axum::extract::{Request, State};
+use axum::http::header::USER_AGENT;
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodRouter, get};
+use axum::serve::ListenerExt as _;
+use axum::{Extension, Router, ServiceExt};
+use tokio::net::TcpSocket;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+use tower::Layer as _;
+
+pub use scenario::{Behaviour, Failure, Latency, Scenario, ScenarioError, Service};
+use services::RequestFacts;
+pub use services::{DOCUMENTATION_IP, RETRY_AFTER_SECONDS};
+
+/// The environment variable every HTTP listing reads to find the stand-in.
+pub const ENV_VAR: &str = "BOOK_STAND_IN";
+
+/// How long [`StandIn::shutdown`] lets open connections finish before giving up on them.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// How many connections may wait to be accepted (the kernel caps it at `somaxconn`).
+const LISTEN_BACKLOG: u32 = 1024;
+
+/// Where to listen and how to behave for the whole run.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Default: `127.0.0.1:0`, a free port on loopback, which is what tests want.
+    pub addr: SocketAddr,
+    /// Rules for every request; a request's own scenario prefix wins over them.
+    /// Default: none, so the services answer at once and correctly.
+    pub scenario: Scenario,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            scenario: Scenario::default(),
+        }
+    }
+}
+
+/// A running stand-in. Dropping it stops the server too, without waiting.
+#[derive(Debug)]
+pub struct StandIn {
+    addr: SocketAddr,
+    base_url: String,
+    shutting_down: CancellationToken,
+    server: Option<JoinHandle<io::Result<()>>>,
+}
+
+/// Starts a stand-in on the current Tokio runtime and returns once it is listening, so the
+/// first request cannot race the server's start.
+pub async fn spawn(config: Config) -> io::Result<StandIn> {
+    let socket = match config.addr {
+        SocketAddr::V4(_) => TcpSocket::new_v4()?,
+        SocketAddr::V6(_) => TcpSocket::new_v6()?,
+    };
+    // As `TcpListener::bind` does: a restarted stand-in may reuse a port whose old
+    // connections are still in TIME_WAIT.
+    socket.set_reuseaddr(true)?;
+    socket.bind(config.addr)?;
+    // Room for a burst of new connections (the load test opens 1,000 at once); the
+    // default backlog is smaller, and connections beyond it wait a second for a SYN retry.
+    let listener = socket.listen(LISTEN_BACKLOG)?;
+    let addr = listener.local_addr()?;
+    // Small answers should leave at once, not wait for Nagle's algorithm.
+    let listener = listener.tap_io(|connection| {
+        let _ = connection.set_nodelay(true);
+    });
+    let shutting_down = CancellationToken::new();
+    let services = services_router(AppState {
+        run_scenario: config.scenario,
+        shutting_down: shutting_down.clone(),
+    });
+    // The prefix layer wraps the router rather than sitting inside it, because a router
+    // matches the path before its own layers run.
+    let app = axum::middleware::map_request(take_scenario_prefix).layer(services);
+    let server = axum::serve(listener, ServiceExt::<Request>::into_make_service(app))
+        .with_graceful_shutdown(shutting_down.clone().cancelled_owned());
+    Ok(StandIn {
+        addr,
+        base_url: format!("http://{}", connectable(addr)),
+        shutting_down,
+        server: Some(tokio::spawn(server.into_future())),
+    })
+}
+
+impl StandIn {
+    /// `http://127.0.0.1:<port>`, without a trailing slash: the value for `BOOK_STAND_IN`.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The address the server listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The base URL with a scenario prefix, e.g. `scenario_url("ipify.fail=500")` gives
+    /// `http://127.0.0.1:<port>/scenario/ipify.fail=500`. The rules are checked by the server
+    /// when a request arrives; a mistake comes back as a 400 whose body says what is wrong.
+    pub fn scenario_url(&self, rules: &str) -> String {
+        format!("{}{}{rules}", self.base_url, scenario::PREFIX)
+    }
+
+    /// Stops accepting connections, ends hanging and waiting responses, and waits up to
+    /// [`SHUTDOWN_GRACE`] for open connections to finish.
+    pub async fn shutdown(mut self) -> io::Result<()> {
+        self.shutting_down.cancel();
+        let Some(server) = self.server.take() else {
+            return Ok(());
+        };
+        match tokio::time::timeout(SHUTDOWN_GRACE, server).await {
+            Ok(Ok(result)) => result,
+            Ok(Err(join_error)) => Err(io::Error::other(join_error)),
+            Err(_elapsed) => Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                format!("connections were still open {SHUTDOWN_GRACE:?} after shutdown began"),
+            )),
+        }
+    }
+}
+
+impl Drop for StandIn {
+    fn drop(&mut self) {
+        // The server task sees this, stops accepting at once and finishes on its own.
+        self.shutting_down.cancel();
+    }
+}
+
+/// A client cannot connect to 0.0.0.0 or [::]; it reaches such a server on loopback.
+fn connectable(addr: SocketAddr) -> SocketAddr {
+    let ip = match addr.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
+        ip => ip,
+    };
+    SocketAddr::new(ip, addr.port())
+}
+
+#[derive(Clone)]
+struct AppState {
+    run_scenario: Scenario,
+    shutting_down: CancellationToken,
+}
+
+/// The three services at their real paths.
+fn services_router(state: AppState) -> Router {
+    Router::new()
+        .route("/events", handler(Service::GitHub))
+        .route("/", handler(Service::Ipify))
+        .route("/json", handler(Service::IpApi))
+        .fallback(no_such_service)
+        .with_state(state)
+}
+
+/// `GET` for one service; the scenario comes from [`take_scenario_prefix`].
+fn handler(service: Service) -> MethodRouter<AppState> {
+    get(
+        move |State(state): State<AppState>,
+              Extension(scenario): Extension<Scenario>,
+              headers: HeaderMap,
+              uri: Uri| async move {
+            answer(service, &state, &scenario, request_facts(&headers, &uri)).await
+        },
+    )
+}
+
+/// Takes the scenario prefix off the path, so that the router sees the real service's path,
+/// and hands the scenario to the handlers as a request extension.
+async fn take_scenario_prefix(mut request: Request) -> Result<Request, Response> {
+    let bad_request = |message: String| (StatusCode::BAD_REQUEST, message).into_response();
+    let (scenario, real_path) = scenario::split_path(request.uri().path())
+        .map_err(|error| bad_request(format!("stand-in: bad scenario: {error}\n")))?;
+    let path_and_query = match request.uri().query() {
+        Some(query) => format!("{real_path}?{query}"),
+        None => real_path,
+    };
+    *request.uri_mut() = path_and_query
+        .parse::<Uri>()
+        .map_err(|error| bad_request(format!("stand-in: bad path: {error}\n")))?;
+    request.extensions_mut().insert(scenario);
+    Ok(request)
+}
+
+async fn no_such_service(request: Request) -> Response {
+    let message = format!(
+        "stand-in: nothing at {}; it answers GET /events (GitHub), GET /?format=json (ipify) \
+         and GET /json (ip-api), each optionally after a /scenario/<rules> prefix\n",
+        request.uri().path()
+    );
+    (StatusCode::NOT_FOUND, message).into_response()
+}
+
+fn request_facts(headers: &HeaderMap, uri: &Uri) -> RequestFacts {
+    RequestFacts {
+        has_user_agent: headers.contains_key(USER_AGENT),
+        wants_json: uri
+            .query()
+            .is_some_and(|query| query.split('&').any(|pair| pair == "format=json")),
+    }
+}
+
+/// One request to one service: wait as long as the scenario says, then answer like the real
+/// service or fail the way the scenario says.
+async fn answer(
+    service: Service,
+    state: &AppState,
+    request_scenario: &Scenario,
+    facts: RequestFacts,
+) -> Response {
+    let behaviour = Behaviour::for_request(service, &state.run_scenario, request_scenario);
+    let wait = behaviour.latency.sample();
+    if !wait.is_zero() {
+        tokio::select! {
+            () = tokio::time::sleep(wait) => {}
+            () = state.shutting_down.cancelled() => {
+                return (StatusCode::SERVICE_UNAVAILABLE, "stand-in: shutting down\n")
+                    .into_response();
+            }
+        }
+    }
+    // GitHub turns such requests away at its front door, before anything else can go wrong.
+    if service == Service::GitHub && !facts.has_user_agent {
+        return services::github_without_user_agent().into_response();
+    }
+    match behaviour.failure {
+        None => services::normal_answer(service, facts).into_response(),
+        Some(failure) => failures::respond(failure, service, facts, &state.shutting_down),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // These run `answer` on Tokio's paused clock, where a sleep takes no real time and the
+    // clock jumps straight to the sleep's end, so waits can be checked exactly. (The
+    // integration tests go through real sockets, where a paused clock would also fire the
+    // client's own timeouts, so they measure real time with generous bounds instead.)
+
+    fn state() -> AppState {
+        AppState {
+            run_scenario: Scenario::default(),
+            shutting_down: CancellationToken::new(),
+        }
+    }
+
+    fn scenario(rules: &str) -> Scenario {
+        rules.parse().expect("the test's scenario parses")
+    }
+
+    const JSON_PLEASE: RequestFacts = RequestFacts {
+        has_user_agent: true,
+        wants_json: true,
+    };
+
+    #[tokio::test(start_paused = true)]
+    async fn a_fixed_latency_delays_the_answer_by_exactly_that_long() {
+        let started = tokio::time::Instant::now();
+        let response = answer(
+            Service::Ipify,
+            &state(),
+            &scenario("latency=2s"),
+            JSON_PLEASE,
+        )
+        .await;
+        assert_eq!(started.elapsed(), Duration::from_secs(2));
+        assert_eq!(response.status(), StatusCode::OK);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_random_latency_falls_within_its_range_and_varies() {
+        let range = Duration::from_secs(1)..=Duration::from_secs(3);
+        let mut waits = Vec::new();
+        for _ in 0..20 {
+            let started = tokio::time::Instant::now();
+            answer(
+                Service::IpApi,
+                &state(),
+                &scenario("latency=1s..3s"),
+                JSON_PLEASE,
+            )
+            .await;
+            waits.push(started.elapsed());
+        }
+        assert!(waits.iter().all(|wait| range.contains(wait)), "{waits:?}");
+        assert!(waits.iter().any(|wait| *wait != waits[0]), "{waits:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_latency_for_one_service_leaves_the_others_alone() {
+        let only_ipify_slow = scenario("ipify.latency=2s");
+        for (service, expected_wait) in [
+            (Service::Ipify, Duration::from_secs(2)),
+            (Service::IpApi, Duration::ZERO),
+            (Service::GitHub, Duration::ZERO),
+        ] {
+            let started = tokio::time::Instant::now();
+            answer(service, &state(), &only_ipify_slow, JSON_PLEASE).await;
+            assert_eq!(started.elapsed(), expected_wait, "{service:?}");
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn shutting_down_ends_a_long_wait_at_once() {
+        let state = state();
+        let started = tokio::time::Instant::now();
+        let an_hour = scenario("latency=3600s");
+        let waiting = answer(Service::GitHub, &state, &an_hour, JSON_PLEASE);
+        // `join!` polls `waiting` first, so it is asleep before the token is cancelled; the
+        // yield keeps the runtime busy, so the paused clock does not jump ahead an hour.
+        let (response, ()) = tokio::join!(waiting, async {
+            tokio::task::yield_now().await;
+            state.shutting_down.cancel();
+        });
+        assert_eq!(started.elapsed(), Duration::ZERO);
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    }
+
+    #[test]
+    fn a_server_on_every_interface_is_reached_on_loopback() {
+        let everywhere_v4: SocketAddr = "0.0.0.0:8000".parse().expect("address");
+        let everywhere_v6: SocketAddr = "[::]:8000".parse().expect("address");
+        assert_eq!(connectable(everywhere_v4).to_string(), "127.0.0.1:8000");
+        assert_eq!(connectable(everywhere_v6).to_string(), "[::1]:8000");
+        let loopback: SocketAddr = "127.0.0.1:8000".parse().expect("address");
+        assert_eq!(connectable(loopback), loopback);
+    }
+}
