@@ -236,12 +236,43 @@ fn check_file(runner: &Path, listing: &Listing, file: &Path) -> Result<(), Strin
     }
     Err(format!(
         "the output differs from the file (lines compared after the listing's masks and \
-         unordered blocks).\n--- shown in the book\n{}\n--- printed now\n{}\n---\n\
+         unordered blocks; `-` shown in the book, `+` printed now):\n{}\n\
          If the change is meant, run `ci/regenerate-outputs {}` and review the diff.",
-        expected_lines.join("\n"),
-        actual_lines.join("\n"),
+        line_diff(&expected_lines, &actual_lines),
         listing.package
     ))
+}
+
+/// A line diff (longest common subsequence; outputs are short): `  ` same, `-` only in
+/// `old`, `+` only in `new`.
+fn line_diff(old: &[String], new: &[String]) -> String {
+    // common[i][j]: length of the longest common subsequence of old[i..] and new[j..].
+    let mut common = vec![vec![0usize; new.len() + 1]; old.len() + 1];
+    for i in (0..old.len()).rev() {
+        for j in (0..new.len()).rev() {
+            common[i][j] = if old[i] == new[j] {
+                common[i + 1][j + 1] + 1
+            } else {
+                common[i + 1][j].max(common[i][j + 1])
+            };
+        }
+    }
+    let (mut i, mut j) = (0, 0);
+    let mut lines = Vec::new();
+    while i < old.len() || j < new.len() {
+        if i < old.len() && j < new.len() && old[i] == new[j] {
+            lines.push(format!("  {}", old[i]));
+            i += 1;
+            j += 1;
+        } else if i < old.len() && (j == new.len() || common[i + 1][j] >= common[i][j + 1]) {
+            lines.push(format!("- {}", old[i]));
+            i += 1;
+        } else {
+            lines.push(format!("+ {}", new[j]));
+            j += 1;
+        }
+    }
+    lines.join("\n")
 }
 
 /// Reruns every command of a listing's output files and writes what it printed. A listing
@@ -308,6 +339,15 @@ mod tests {
         assert_ne!(
             normalise(&SHUFFLING, shown),
             normalise(&SHUFFLING, after_swapped)
+        );
+    }
+
+    #[test]
+    fn diffs_mark_removed_and_added_lines() {
+        let lines = |text: &str| text.lines().map(str::to_owned).collect::<Vec<_>>();
+        assert_eq!(
+            line_diff(&lines("a\nb\nc"), &lines("a\nB\nc\nd")),
+            "  a\n- b\n+ B\n  c\n+ d"
         );
     }
 
