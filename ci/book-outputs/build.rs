@@ -38,8 +38,13 @@ fn main() {
     for listing in &listings {
         writeln!(
             table,
-            "    Listing {{ package: {:?}, dir: {:?}, paused_clock: {}, unordered: &{:?}, masks: &{:?} }},",
-            listing.package, listing.dir, listing.paused_clock, listing.unordered, listing.masks
+            "    Listing {{ package: {:?}, dir: {:?}, paused_clock: {}, unordered: &{:?}, masks: &{:?}, fails: &{:?} }},",
+            listing.package,
+            listing.dir,
+            listing.paused_clock,
+            listing.unordered,
+            listing.masks,
+            listing.fails
         )
         .unwrap();
 
@@ -85,6 +90,7 @@ struct ListingInfo {
     paused_clock: bool,
     unordered: Vec<String>,
     masks: Vec<String>,
+    fails: Vec<String>,
 }
 
 fn read_listing(dir: &Path) -> ListingInfo {
@@ -142,6 +148,7 @@ fn read_listing(dir: &Path) -> ListingInfo {
         paused_clock,
         unordered: strings("unordered"),
         masks: strings("masks"),
+        fails: strings("fails"),
     }
 }
 

@@ -15,6 +15,7 @@ use std::io::Read as _;
 use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use regex::Regex;
@@ -29,6 +30,8 @@ pub struct Listing {
     pub paused_clock: bool,
     pub unordered: &'static [&'static str],
     pub masks: &'static [&'static str],
+    /// Output files whose run is meant to fail (exit with a non-zero status).
+    pub fails: &'static [&'static str],
 }
 
 include!(concat!(env!("OUT_DIR"), "/listings.rs"));
@@ -103,6 +106,48 @@ pub fn parse_command(line: &str, package: &str) -> Result<Invocation, String> {
     Ok(Invocation { env, args })
 }
 
+/// The address output files give for the stand-in services: what `cargo run -p stand-in`
+/// serves, so a reader can repeat the command as shown.
+pub const STAND_IN_ORIGIN: &str = "http://127.0.0.1:8000";
+
+/// Points a `BOOK_STAND_IN` value from an output file at a stand-in running in this
+/// process on a free port, keeping its scenario prefix. Runs never leave loopback.
+/// Another loopback address (say, a port where nothing listens) is kept as it is.
+fn on_local_stand_in(shown: &str) -> Result<String, String> {
+    if let Some(prefix) = shown.strip_prefix(STAND_IN_ORIGIN) {
+        return Ok(format!("{}{prefix}", local_stand_in()?));
+    }
+    if shown.starts_with("http://127.0.0.1:") {
+        return Ok(shown.to_owned());
+    }
+    Err(format!(
+        "{}={shown} must start with {STAND_IN_ORIGIN} (the stand-in) or http://127.0.0.1: (loopback)",
+        stand_in::ENV_VAR
+    ))
+}
+
+/// The base URL of the stand-in this process starts on first use and keeps until it exits.
+fn local_stand_in() -> Result<&'static str, String> {
+    type Server = (real_tokio::runtime::Runtime, stand_in::StandIn);
+    static SERVER: OnceLock<Result<Server, String>> = OnceLock::new();
+    let server = SERVER.get_or_init(|| {
+        // Its own threads, so it answers while this process waits for a listing.
+        let runtime = real_tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .map_err(|e| format!("starting a runtime for the stand-in: {e}"))?;
+        let server = runtime
+            .block_on(stand_in::spawn(stand_in::Config::default()))
+            .map_err(|e| format!("starting the stand-in: {e}"))?;
+        Ok((runtime, server))
+    });
+    match server {
+        Ok((_, server)) => Ok(server.base_url()),
+        Err(error) => Err(error.clone()),
+    }
+}
+
 /// What one run printed and how it ended.
 pub struct Run {
     pub output: String,
@@ -112,13 +157,27 @@ pub struct Run {
 /// Runs a listing through `run-listing`, as its own process named after the package,
 /// with stdout and stderr sharing one pipe so that their lines interleave as on a terminal.
 pub fn run(runner: &Path, listing: &Listing, invocation: &Invocation) -> Result<Run, String> {
+    let env = invocation
+        .env
+        .iter()
+        .map(|(name, value)| {
+            if name == stand_in::ENV_VAR {
+                Ok((name.clone(), on_local_stand_in(value)?))
+            } else {
+                Ok((name.clone(), value.clone()))
+            }
+        })
+        .collect::<Result<Vec<_>, String>>()?;
     let (mut reader, writer) = std::io::pipe().map_err(|e| format!("pipe: {e}"))?;
     let mut command = Command::new(runner);
     command
         .arg0(listing.package)
         .args(&invocation.args)
-        .envs(invocation.env.iter().map(|(name, value)| (name, value)))
+        .envs(env)
         .env(LISTING_VAR, listing.package)
+        // What a reader sees by default: no backtraces, whatever this shell has set.
+        .env_remove("RUST_BACKTRACE")
+        .env_remove("RUST_LIB_BACKTRACE")
         .current_dir(listing.dir)
         .stdin(Stdio::null())
         .stdout(writer.try_clone().map_err(|e| format!("pipe: {e}"))?)
@@ -226,9 +285,7 @@ fn check_file(runner: &Path, listing: &Listing, file: &Path) -> Result<(), Strin
     let (command_line, expected) = shown.split_once('\n').unwrap_or((&shown, ""));
     let invocation = parse_command(command_line, listing.package)?;
     let run = run(runner, listing, &invocation)?;
-    if !run.success {
-        return Err(format!("the run failed; it printed:\n{}", run.output));
-    }
+    expect_status(listing, file, &run)?;
     let expected_lines = normalise(listing, expected)?;
     let actual_lines = normalise(listing, &run.output)?;
     if expected_lines == actual_lines {
@@ -275,6 +332,23 @@ fn line_diff(old: &[String], new: &[String]) -> String {
     lines.join("\n")
 }
 
+/// A run must succeed, unless the listing's `fails` names its output file.
+fn expect_status(listing: &Listing, file: &Path, run: &Run) -> Result<(), String> {
+    let name = file
+        .file_name()
+        .and_then(|name| name.to_str())
+        .unwrap_or_default();
+    let should_fail = listing.fails.contains(&name);
+    match (should_fail, run.success) {
+        (false, true) | (true, false) => Ok(()),
+        (false, false) => Err(format!("the run failed; it printed:\n{}", run.output)),
+        (true, true) => Err(format!(
+            "the run succeeded, but `fails` says it should not; it printed:\n{}",
+            run.output
+        )),
+    }
+}
+
 /// Reruns every command of a listing's output files and writes what it printed. A listing
 /// with no output file yet gets `output.txt` for a plain `cargo run -p <package>`.
 pub fn regenerate(runner: &Path, listing: &Listing) -> Result<Vec<PathBuf>, String> {
@@ -290,13 +364,7 @@ pub fn regenerate(runner: &Path, listing: &Listing) -> Result<Vec<PathBuf>, Stri
         let command_line = shown.lines().next().unwrap_or_default();
         let invocation = parse_command(command_line, listing.package)?;
         let run = run(runner, listing, &invocation)?;
-        if !run.success {
-            return Err(format!(
-                "{}: the run failed; it printed:\n{}",
-                file.display(),
-                run.output
-            ));
-        }
+        expect_status(listing, file, &run).map_err(|e| format!("{}: {e}", file.display()))?;
         std::fs::write(file, format!("{command_line}\n{}", run.output))
             .map_err(|e| e.to_string())?;
     }
@@ -313,6 +381,7 @@ mod tests {
         paused_clock: false,
         unordered: &["Asynchronous:"],
         masks: &[r"took: (\d+\.\d+) s"],
+        fails: &[],
     };
 
     #[test]

@@ -1,0 +1,90 @@
+// Example 1d of the article: fetch the same page three times, first one request
+// after another with a blocking client, then all three at once.
+use std::time::Instant;
+
+use futures::future::try_join_all;
+
+const URL: &str = "https://api.github.com/events";
+const MAX_CLIENTS: u32 = 3;
+// GitHub's API refuses requests without a User-Agent, and reqwest sends none.
+const USER_AGENT: &str = "async-rust-for-the-working-rust-developer";
+
+/// The URL to call: the real one, or the same path on the book's local stand-in
+/// services when BOOK_STAND_IN holds their address (see the appendix).
+fn endpoint(real: &str) -> String {
+    match std::env::var("BOOK_STAND_IN") {
+        Ok(stand_in) => {
+            let host_and_rest = real.split_once("://").map_or(real, |(_, rest)| rest);
+            let path = host_and_rest
+                .find(['/', '?'])
+                .map_or("", |at| &host_and_rest[at..]);
+            format!("{}{path}", stand_in.trim_end_matches('/'))
+        }
+        Err(_) => real.to_owned(),
+    }
+}
+
+/// The response's `Date` header, as text.
+fn date_of(headers: &reqwest::header::HeaderMap) -> String {
+    headers
+        .get(reqwest::header::DATE)
+        .and_then(|date| date.to_str().ok())
+        .unwrap_or("(no Date header)")
+        .to_owned()
+}
+
+fn fetch_sync(client: &reqwest::blocking::Client, pid: u32) -> Result<String, reqwest::Error> {
+    println!("Fetch sync process {pid} started");
+    let start = Instant::now();
+    // `error_for_status` turns a 4xx or 5xx answer into an Err.
+    let response = client.get(endpoint(URL)).send()?.error_for_status()?;
+    let date = date_of(response.headers());
+    let took = start.elapsed().as_secs_f64();
+    println!("Process {pid}: {date}, took: {took:.2} seconds");
+    Ok(date)
+}
+
+async fn fetch_async(client: &reqwest::Client, pid: u32) -> Result<String, reqwest::Error> {
+    println!("Fetch async process {pid} started");
+    let start = Instant::now();
+    let response = client.get(endpoint(URL)).send().await?.error_for_status()?;
+    let date = date_of(response.headers());
+    let took = start.elapsed().as_secs_f64();
+    println!("Process {pid}: {date}, took: {took:.2} seconds");
+    Ok(date)
+}
+
+fn synchronous() -> Result<(), reqwest::Error> {
+    let start = Instant::now();
+    let client = reqwest::blocking::Client::builder()
+        .user_agent(USER_AGENT)
+        .build()?;
+    for pid in 1..=MAX_CLIENTS {
+        fetch_sync(&client, pid)?;
+    }
+    println!("Process took: {:.2} seconds", start.elapsed().as_secs_f64());
+    Ok(())
+}
+
+async fn asynchronous() -> Result<(), reqwest::Error> {
+    let start = Instant::now();
+    let client = reqwest::Client::builder().user_agent(USER_AGENT).build()?;
+    // The counterpart of `asyncio.gather`, stopping at the first error.
+    try_join_all((1..=MAX_CLIENTS).map(|pid| fetch_async(&client, pid))).await?;
+    println!("Process took: {:.2} seconds", start.elapsed().as_secs_f64());
+    Ok(())
+}
+
+// anyhow's Result makes a failed run end with the error and its causes, one
+// per line, and a non-zero exit status.
+fn main() -> anyhow::Result<()> {
+    // The blocking client runs its own runtime inside and panics if it is used
+    // from async code, so this part stays outside Tokio altogether.
+    println!("Synchronous:");
+    synchronous()?;
+
+    println!("Asynchronous:");
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(asynchronous())?;
+    Ok(())
+}
