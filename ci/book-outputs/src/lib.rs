@@ -332,6 +332,19 @@ fn line_diff(old: &[String], new: &[String]) -> String {
     lines.join("\n")
 }
 
+/// Runs a reader's command line (`$ [VAR=value ...] cargo run -p <package> [-- <args>]`)
+/// the way the output checks do; for tests of what a chapter claims about a listing.
+pub fn run_command(runner: &Path, command_line: &str) -> Result<Run, String> {
+    let package = command_line
+        .split_whitespace()
+        .skip_while(|word| *word != "-p")
+        .nth(1)
+        .ok_or_else(|| format!("no `-p <package>` in {command_line:?}"))?;
+    let listing = find(package).ok_or_else(|| format!("no listing called {package:?}"))?;
+    let invocation = parse_command(command_line, listing.package)?;
+    run(runner, listing, &invocation)
+}
+
 /// A run must succeed, unless the listing's `fails` names its output file.
 fn expect_status(listing: &Listing, file: &Path, run: &Run) -> Result<(), String> {
     let name = file

@@ -4,12 +4,11 @@
 
 use std::path::Path;
 
-fn run(command: &str, package: &str) -> String {
-    let listing = book_outputs::find(package).expect("a known listing");
+/// Runs a reader's command line and returns what it printed; the run must succeed.
+fn run(command: &str) -> String {
     let runner = Path::new(env!("CARGO_BIN_EXE_run-listing"));
-    let invocation = book_outputs::parse_command(command, package).expect("a valid command");
-    let run = book_outputs::run(runner, listing, &invocation).expect("the listing runs");
-    assert!(run.success, "{package} failed:\n{}", run.output);
+    let run = book_outputs::run_command(runner, command).expect("the listing runs");
+    assert!(run.success, "`{command}` failed:\n{}", run.output);
     run.output
 }
 
@@ -33,7 +32,6 @@ fn totals(output: &str) -> Vec<f64> {
 fn concurrent_fetches_take_about_as_long_as_the_slowest_one() {
     let output = run(
         "$ BOOK_STAND_IN=http://127.0.0.1:8000/scenario/github.latency=300ms cargo run -p listing-03-04",
-        "listing-03-04",
     );
     let [sequential, concurrent] = totals(&output)[..] else {
         panic!("expected two `Process took` lines:\n{output}");
