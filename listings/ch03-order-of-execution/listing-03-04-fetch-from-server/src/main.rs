@@ -9,18 +9,23 @@ const MAX_CLIENTS: u32 = 3;
 // GitHub's API refuses requests without a User-Agent, and reqwest sends none.
 const USER_AGENT: &str = "async-rust-for-the-working-rust-developer";
 
-/// The URL to call: the real one, or the same path on the book's local stand-in
-/// services when BOOK_STAND_IN holds their address (see the appendix).
+/// The URL to call: the real one or, when BOOK_STAND_IN holds the address of
+/// the book's local stand-in services (see the appendix), the same path and
+/// query there. Only the three services the stand-in imitates are redirected.
 fn endpoint(real: &str) -> String {
-    match std::env::var("BOOK_STAND_IN") {
-        Ok(stand_in) => {
-            let host_and_rest = real.split_once("://").map_or(real, |(_, rest)| rest);
-            let path = host_and_rest
-                .find(['/', '?'])
-                .map_or("", |at| &host_and_rest[at..]);
-            format!("{}{path}", stand_in.trim_end_matches('/'))
+    let (Ok(stand_in), Ok(url)) = (std::env::var("BOOK_STAND_IN"), reqwest::Url::parse(real))
+    else {
+        return real.to_owned();
+    };
+    match url.host_str() {
+        Some("api.github.com" | "api.ipify.org" | "ip-api.com") => {
+            let query = url
+                .query()
+                .map(|query| format!("?{query}"))
+                .unwrap_or_default();
+            format!("{}{}{query}", stand_in.trim_end_matches('/'), url.path())
         }
-        Err(_) => real.to_owned(),
+        _ => real.to_owned(),
     }
 }
 
