@@ -5,7 +5,8 @@
 //!   it was given. The output checks start it this way, with argv[0] set to the package
 //!   name, so a listing sees the same command line as its own binary would.
 //! - `run-listing regenerate [<package>...]` rewrites the output files of the named
-//!   listings (all of them when none is named) from fresh runs.
+//!   listings (all of them when none is named) from fresh runs, and the failure-matrix
+//!   page of the book from a run of every HTTP listing.
 
 use std::process::ExitCode;
 
@@ -76,6 +77,19 @@ fn regenerate(packages: &[String]) -> ExitCode {
                 eprintln!("{}: {error}", listing.package);
                 failed = true;
             }
+        }
+    }
+    // The failure matrix runs every HTTP listing; its page is an output too.
+    let cells = book_outputs::failure_matrix::run_all(&runner);
+    let table = book_outputs::failure_matrix::render(&cells);
+    let path = book_outputs::failure_matrix::table_path();
+    match std::fs::create_dir_all(path.parent().expect("a folder"))
+        .and_then(|()| std::fs::write(&path, table))
+    {
+        Ok(()) => println!("wrote {}", path.display()),
+        Err(error) => {
+            eprintln!("{}: {error}", path.display());
+            failed = true;
         }
     }
     if failed {
