@@ -9,39 +9,68 @@ use clap::Parser;
 use stand_in::scenario::parse_failure;
 use stand_in::{Behaviour, Config, ENV_VAR, Failure, Latency, Scenario, ScenarioError, StandIn};
 
-/// One local server that stands in for GitHub's events API, ipify and ip-api, so that the
-/// book's listings run offline.
+/// One local server that stands in for GitHub's events API, ipify and ip-api,
+/// so that the book's listings run offline.
+//
+// The help text is shown in the book's Appendix B (stand-in/book/help.txt) and checked
+// against it by tests/appendix.rs. clap does not wrap it (no `wrap_help` feature), so the
+// line breaks below are the ones a reader sees: keep lines under 80 columns.
 #[derive(Debug, Parser)]
 #[command(
     version,
+    verbatim_doc_comment,
+    next_line_help = true,
     after_help = "\
-Scenarios (--scenario, and the /scenario/<rules> prefix of BOOK_STAND_IN):
-  rules are separated by commas; a rule is [SERVICE.]latency=DURATION[..DURATION]
-  or [SERVICE.]fail=FAILURE, where SERVICE is github, ipify or ip-api.
-  A rule naming a service beats a rule for all; a request's prefix beats these options.
-  Example: BOOK_STAND_IN=http://127.0.0.1:8000/scenario/ipify.latency=2s,ip-api.fail=500"
+Scenarios (--scenario <RULES>, or a /scenario/<RULES> prefix on BOOK_STAND_IN):
+  <RULES> is a comma-separated list of rules, each of them one of
+    [SERVICE.]latency=DURATION
+    [SERVICE.]latency=DURATION..DURATION
+    [SERVICE.]fail=FAILURE
+  where SERVICE is github, ipify or ip-api (none: all three), and DURATION
+  is like 200ms or 1.5s, or 0. A rule naming a service wins over one for
+  all three, and a request's prefix wins over these options.
+
+  A slow ipify and a broken ip-api for one run of a listing:
+    BOOK_STAND_IN=http://127.0.0.1:8000/scenario/ipify.latency=2s,ip-api.fail=500
+
+The book's Appendix B, \"The stand-in services\", explains it all."
 )]
 struct Options {
-    /// Address to listen on. The loopback default keeps the stand-in private to this machine.
-    #[arg(long, default_value = "127.0.0.1")]
+    /// Address to listen on. The loopback default keeps the stand-in
+    /// private to this machine
+    #[arg(
+        long,
+        value_name = "IP",
+        default_value = "127.0.0.1",
+        verbatim_doc_comment
+    )]
     bind: IpAddr,
 
-    /// Port to listen on; 0 picks a free one.
-    #[arg(long, short, default_value_t = 8000)]
+    /// Port to listen on; 0 picks a free one
+    #[arg(long, short, default_value_t = 8000, verbatim_doc_comment)]
     port: u16,
 
-    /// How long every answer waits: fixed (200ms, 1.5s) or random in a range (100ms..300ms);
-    /// 0 for no wait. The default is about what the real services take over the internet.
-    #[arg(long, default_value = "100ms..300ms")]
+    /// How long every answer waits: fixed (200ms, 1.5s), random in a
+    /// range (100ms..300ms), or 0 for no wait. The default is about
+    /// what the real services take
+    #[arg(long, default_value = "100ms..300ms", verbatim_doc_comment)]
     latency: Latency,
 
-    /// How every answer fails: none, 500, 429, rate-limit, malformed, missing-key, cut
-    /// (connection dropped mid-body) or hang (body never ends).
-    #[arg(long, default_value = "none", value_parser = parse_fail_option)]
+    /// How every answer fails: none, 500, 429, rate-limit, malformed,
+    /// missing-key, cut (the connection drops mid-body) or hang (the
+    /// body never ends)
+    #[arg(
+        long,
+        value_name = "FAILURE",
+        default_value = "none",
+        value_parser = parse_fail_option,
+        verbatim_doc_comment
+    )]
     fail: FailOption,
 
-    /// More rules for this run, in the scenario syntax below; they beat --latency and --fail.
-    #[arg(long)]
+    /// More rules for this run, in the scenario syntax below; they win
+    /// over the two options above
+    #[arg(long, value_name = "RULES", verbatim_doc_comment)]
     scenario: Option<Scenario>,
 }
 
@@ -78,9 +107,13 @@ async fn run(options: Options) -> Result<(), String> {
     let server = stand_in::spawn(Config { addr, scenario })
         .await
         .map_err(|error| cannot_listen(addr, &error))?;
+    // Listen for Ctrl-C before the banner asks for it, so that an early one is not missed
+    // (until then, Ctrl-C would end the process at once, without a clean shutdown).
+    let stop = StopSignals::listen().map_err(|error| format!("cannot wait for Ctrl-C: {error}"))?;
     print_how_to_use(&server, &options.latency, options.fail.0);
 
-    let signal = stop_signal()
+    let signal = stop
+        .received()
         .await
         .map_err(|error| format!("cannot wait for Ctrl-C: {error}"))?;
     println!("stand-in: {signal} received, stopping");
@@ -93,24 +126,29 @@ async fn run(options: Options) -> Result<(), String> {
 }
 
 fn cannot_listen(addr: SocketAddr, error: &io::Error) -> String {
+    // The hint goes on a line of its own, so that the message stays readable in a
+    // terminal (and in the book, which shows it).
     let hint = match error.kind() {
         io::ErrorKind::AddrInUse => {
-            " Is another stand-in already running? Choose another port with --port."
+            "\nstand-in: is another stand-in already running? Choose another port with --port."
         }
-        io::ErrorKind::PermissionDenied => " Ports below 1024 need privileges; use --port 8000.",
+        io::ErrorKind::PermissionDenied => {
+            "\nstand-in: ports below 1024 need privileges; use --port 8000."
+        }
         io::ErrorKind::AddrNotAvailable => {
-            " That address is not one of this machine's; try --bind 127.0.0.1."
+            "\nstand-in: that address is not one of this machine's; try --bind 127.0.0.1."
         }
         _ => "",
     };
-    format!("cannot listen on {addr}: {error}.{hint}")
+    format!("cannot listen on {addr}: {error}{hint}")
 }
 
 fn print_how_to_use(server: &StandIn, latency: &Latency, failure: Option<Failure>) {
     let base_url = server.base_url();
+    // Two short lines rather than one long one: the book shows this text (Appendix B).
+    println!("stand-in: GitHub's events API, ipify and ip-api are answering at {base_url}");
     println!(
-        "stand-in: GitHub's events API, ipify and ip-api are answering at {base_url} \
-         (latency {latency}, fail={})",
+        "stand-in: every answer: latency {latency}, fail={}",
         failure.map_or("none", Failure::name)
     );
     if !server.addr().ip().is_loopback() {
@@ -133,19 +171,44 @@ fn print_how_to_use(server: &StandIn, latency: &Latency, failure: Option<Failure
     println!("Press Ctrl-C to stop.");
 }
 
-/// Waits for Ctrl-C, or for the SIGTERM that `kill` and CI runners send.
-async fn stop_signal() -> io::Result<&'static str> {
+/// Ctrl-C, or the SIGTERM that `kill` and CI runners send. Listening starts when this is
+/// made: from then on such a signal is caught and queued instead of ending the process.
+struct StopSignals {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        let mut terminate = signal(SignalKind::terminate())?;
-        tokio::select! {
-            result = tokio::signal::ctrl_c() => result.map(|()| "Ctrl-C"),
-            _ = terminate.recv() => Ok("SIGTERM"),
+    interrupt: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl StopSignals {
+    fn listen() -> io::Result<StopSignals> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok(StopSignals {
+                interrupt: signal(SignalKind::interrupt())?,
+                terminate: signal(SignalKind::terminate())?,
+            })
+        }
+        #[cfg(not(unix))]
+        {
+            Ok(StopSignals {})
         }
     }
+
+    /// Waits for the first stop signal and names it.
+    #[cfg(unix)]
+    async fn received(mut self) -> io::Result<&'static str> {
+        tokio::select! {
+            _ = self.interrupt.recv() => Ok("Ctrl-C"),
+            _ = self.terminate.recv() => Ok("SIGTERM"),
+        }
+    }
+
+    /// Waits for Ctrl-C. Elsewhere than Unix, Tokio only offers a future that starts
+    /// listening when it is first polled.
     #[cfg(not(unix))]
-    {
+    async fn received(self) -> io::Result<&'static str> {
         tokio::signal::ctrl_c().await.map(|()| "Ctrl-C")
     }
 }

@@ -1,0 +1,51 @@
+//! Claims Appendix B (the stand-in services) makes about how listings and the output checks
+//! use the stand-in: each test runs a real listing the way the checks do and looks at what
+//! it printed.
+
+use std::path::Path;
+
+/// Runs a reader's command line and returns what it printed and whether it succeeded.
+fn run(command: &str) -> (String, bool) {
+    let runner = Path::new(env!("CARGO_BIN_EXE_run-listing"));
+    let run = book_outputs::run_command(runner, command).expect("the listing runs");
+    (run.output, run.success)
+}
+
+/// Appendix B, "Failures" and "How the book's checks use it": under `github.fail=500`,
+/// Listing 3-4 stops at its first request with reqwest's error about the 500 and a
+/// non-zero exit status; the answer came from the check's own stand-in (nothing listens
+/// on port 8000 while the tests run), with the scenario prefix kept. The check writes that
+/// stand-in's address back as the 8000 the command shows, as a reader's run would print it.
+#[test]
+fn a_failure_scenario_reaches_the_listing_through_the_checks_own_stand_in() {
+    let (output, success) = run(
+        "$ BOOK_STAND_IN=http://127.0.0.1:8000/scenario/github.fail=500 cargo run -p listing-03-04",
+    );
+    assert!(!success, "the run should fail:\n{output}");
+    assert_eq!(
+        output.matches("Fetch sync process").count(),
+        1,
+        "the first request should end the run:\n{output}"
+    );
+    assert!(
+        output.contains("500 Internal Server Error"),
+        "no 500 in:\n{output}"
+    );
+    let url = output
+        .split("for url (")
+        .nth(1)
+        .and_then(|rest| rest.split(')').next())
+        .unwrap_or_else(|| panic!("no `for url (...)` in:\n{output}"));
+    assert!(
+        url.starts_with("http://127.0.0.1:8000/"),
+        "the address is not shown as a reader sees it: {url}"
+    );
+    assert!(
+        std::net::TcpStream::connect(("127.0.0.1", 8000)).is_err(),
+        "something listens on port 8000, so this test cannot tell which stand-in answered"
+    );
+    assert!(
+        url.ends_with("/scenario/github.fail=500/events"),
+        "the scenario prefix was not kept: {url}"
+    );
+}
