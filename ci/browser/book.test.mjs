@@ -51,7 +51,7 @@ function readPage(name) {
 function firstListingPage() {
     const page = chapterPages()
         .filter(name => name !== 'index.html')
-        .find(name => readPage(name).includes('<figure class="listing">'));
+        .find(name => /<figure class="listing"[ >]/.test(readPage(name)));
     assert.ok(page, `no page in ${bookDir} has a <figure class="listing">; the listing checks need one`);
     return page;
 }

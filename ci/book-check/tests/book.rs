@@ -215,9 +215,17 @@ fn every_listing_is_shown_whole_by_its_chapter() {
                     "{folder}/Cargo.toml: the `dependencies` anchor must open right above [dependencies]"
                 ));
             }
+            // `listing-04-02` is "Listing 4-2", and its figure is the anchor `#listing-4-2`.
+            let number = package
+                .trim_start_matches("listing-")
+                .split('-')
+                .map(|part| part.trim_start_matches('0'))
+                .collect::<Vec<_>>()
+                .join("-");
             let mut needed = vec![
                 format!(
-                    "<code>{folder}/src/main.rs</code>, run with <code>cargo run -p {package}</code></figcaption>"
+                    "<figure class=\"listing\" id=\"listing-{number}\">\n<figcaption>Listing {number}: \
+                     <code>{folder}/src/main.rs</code>, run with <code>cargo run -p {package}</code></figcaption>"
                 ),
                 format!("{{{{#include ../{folder}/src/main.rs}}}}"),
                 format!("{{{{#include ../{folder}/Cargo.toml:dependencies}}}}"),
