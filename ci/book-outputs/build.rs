@@ -38,13 +38,14 @@ fn main() {
     for listing in &listings {
         writeln!(
             table,
-            "    Listing {{ package: {:?}, dir: {:?}, paused_clock: {}, unordered: &{:?}, masks: &{:?}, fails: &{:?} }},",
+            "    Listing {{ package: {:?}, dir: {:?}, paused_clock: {}, unordered: &{:?}, masks: &{:?}, fails: &{:?}, matrix_args: &{:?} }},",
             listing.package,
             listing.dir,
             listing.paused_clock,
             listing.unordered,
             listing.masks,
-            listing.fails
+            listing.fails,
+            listing.matrix_args
         )
         .unwrap();
 
@@ -91,6 +92,7 @@ struct ListingInfo {
     unordered: Vec<String>,
     masks: Vec<String>,
     fails: Vec<String>,
+    matrix_args: Vec<String>,
 }
 
 fn read_listing(dir: &Path) -> ListingInfo {
@@ -149,6 +151,7 @@ fn read_listing(dir: &Path) -> ListingInfo {
         unordered: strings("unordered"),
         masks: strings("masks"),
         fails: strings("fails"),
+        matrix_args: strings("matrix-args"),
     }
 }
 

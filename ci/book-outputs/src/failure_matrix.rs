@@ -35,8 +35,8 @@ pub struct Mode {
     forbids: Forbids,
 }
 
-// Where the stand-in answers, ip-api answers 100 ms after ipify, so a listing that races
-// the two meets the same failure first on every run.
+// Where the stand-in answers, ip-api answers after ipify (100 ms later when failing, 500 ms
+// when slow), so a listing that races the two meets the same outcome first on every run.
 pub const MODES: &[Mode] = &[
     Mode {
         name: "connection refused",
@@ -140,10 +140,13 @@ pub fn run_all(runner: &Path) -> Vec<Cell> {
 }
 
 fn run_cell(runner: &Path, listing: &'static Listing, mode: &'static Mode) -> Cell {
-    let command = format!(
+    let mut command = format!(
         "$ BOOK_STAND_IN={} cargo run -p {}",
         mode.stand_in, listing.package
     );
+    if !listing.matrix_args.is_empty() {
+        command = format!("{command} -- {}", listing.matrix_args.join(" "));
+    }
     let outcome = match crate::run_command(runner, &command) {
         Ok(run) => judge(listing, mode, run.success, &run.output),
         Err(error) => Outcome::Unacceptable { why: error },
@@ -287,10 +290,15 @@ pub fn render(cells: &[Cell]) -> String {
                 .and_then(Path::file_name)
                 .and_then(|name| name.to_str())
                 .unwrap_or_default();
+            let args = if cell.listing.matrix_args.is_empty() {
+                String::new()
+            } else {
+                format!(" -- {}", cell.listing.matrix_args.join(" "))
+            };
             write!(
                 page,
                 "\n### `{current}`\n\nFrom [its chapter]({chapter}.md). \
-                 Run as `BOOK_STAND_IN=<below> cargo run -p {current}`.\n\n\
+                 Run as `BOOK_STAND_IN=<below> cargo run -p {current}{args}`.\n\n\
                  | the network | the listing | what it prints |\n|---|---|---|\n"
             )
             .expect("writing to a String");

@@ -34,6 +34,8 @@ pub struct Listing {
     pub masks: &'static [&'static str],
     /// Output files whose run is meant to fail (exit with a non-zero status).
     pub fails: &'static [&'static str],
+    /// Program arguments for the failure matrix's runs (`matrix-args`).
+    pub matrix_args: &'static [&'static str],
 }
 
 include!(concat!(env!("OUT_DIR"), "/listings.rs"));
@@ -416,6 +418,7 @@ mod tests {
         unordered: &["Asynchronous:"],
         masks: &[r"took: (\d+\.\d+) s"],
         fails: &[],
+        matrix_args: &[],
     };
 
     #[test]
