@@ -18,7 +18,7 @@ struct Ipify {
     ip: String,
 }
 
-/// ip-api's answer has a dozen fields; serde skips those not named here.
+/// ip-api's answer has more than a dozen fields; serde skips those not named here.
 #[derive(Deserialize)]
 struct IpApi {
     query: String,
