@@ -7,6 +7,9 @@
 //! - `run-listing regenerate [<package>...]` rewrites the output files of the named
 //!   listings (all of them when none is named) from fresh runs, and the failure-matrix
 //!   page of the book from a run of every HTTP listing.
+//! - `run-listing compare <package> <file>` checks what the listing's own binary printed
+//!   (`ci/copy-ready` runs it outside the workspace, on the real clock) against its
+//!   `output.txt`.
 
 use std::process::ExitCode;
 
@@ -37,8 +40,43 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.split_first() {
         Some((command, packages)) if command == "regenerate" => regenerate(packages),
+        Some((command, rest)) if command == "compare" && rest.len() == 2 => {
+            compare(&rest[0], &rest[1])
+        }
         _ => {
-            eprintln!("usage: run-listing regenerate [<package>...]");
+            eprintln!(
+                "usage: run-listing regenerate [<package>...]\n       \
+                 run-listing compare <package> <file holding what its binary printed>"
+            );
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Does a real run's output match the listing's `output.txt`? Used by `ci/copy-ready`.
+fn compare(package: &str, printed_file: &str) -> ExitCode {
+    let Some(listing) = book_outputs::find(package) else {
+        eprintln!("run-listing: no listing called {package:?}");
+        return ExitCode::FAILURE;
+    };
+    let printed = match std::fs::read_to_string(printed_file) {
+        Ok(printed) => printed,
+        Err(error) => {
+            eprintln!("run-listing: {printed_file}: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match book_outputs::compare_real_run(listing, &printed) {
+        Ok(true) => {
+            println!("{package}: its own binary prints what the book shows");
+            ExitCode::SUCCESS
+        }
+        Ok(false) => {
+            println!("{package}: no plain `cargo run -p {package}` output to compare with");
+            ExitCode::SUCCESS
+        }
+        Err(difference) => {
+            eprintln!("{package}: {difference}");
             ExitCode::FAILURE
         }
     }
