@@ -269,10 +269,7 @@ pub fn comparable(table: &str) -> String {
 
 /// Where the table lives, relative to the repository root.
 pub fn table_path() -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    root.canonicalize()
-        .unwrap_or(root)
-        .join("src/generated/failure-matrix.md")
+    crate::repo_root().join("src/generated/failure-matrix.md")
 }
 
 /// The book's table: one section per listing, one row per failure mode.

@@ -222,14 +222,18 @@ pub fn run(runner: &Path, listing: &Listing, invocation: &Invocation) -> Result<
     })
 }
 
+/// The root of the book's repository (two folders above this crate).
+pub(crate) fn repo_root() -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    root.canonicalize().unwrap_or(root)
+}
+
 /// Undoes the two ways a checked run differs from a reader's `cargo run` in the
 /// workspace: `run-listing` compiles each listing from its absolute path (a panic
 /// message names `listings/...` for a reader), and the stand-in listens on a free port
 /// instead of the 8000 the output files show.
 fn as_a_reader_sees_it(output: &str) -> String {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let root = root.canonicalize().unwrap_or(root);
-    let output = output.replace(&format!("{}/", root.display()), "");
+    let output = output.replace(&format!("{}/", repo_root().display()), "");
     match SERVER.get() {
         Some(Ok((_, server))) => output.replace(server.base_url(), STAND_IN_ORIGIN),
         _ => output,
