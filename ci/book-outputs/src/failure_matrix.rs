@@ -119,24 +119,38 @@ pub fn http_listings() -> Vec<&'static Listing> {
 
 /// Runs every HTTP listing in every mode, a few at a time.
 pub fn run_all(runner: &Path) -> Vec<Cell> {
-    let jobs: Vec<(&'static Listing, &'static Mode)> = http_listings()
+    let jobs: Vec<(usize, &'static Listing, &'static Mode)> = http_listings()
         .into_iter()
         .flat_map(|listing| MODES.iter().map(move |mode| (listing, mode)))
+        .enumerate()
+        .map(|(index, (listing, mode))| (index, listing, mode))
         .collect();
-    let mut cells = Vec::new();
-    // Six runs at once: enough to hide the slow mode's waits, few enough for 2 cores.
-    for batch in jobs.chunks(6) {
-        thread::scope(|scope| {
-            let handles: Vec<_> = batch
-                .iter()
-                .map(|&(listing, mode)| scope.spawn(move || run_cell(runner, listing, mode)))
-                .collect();
-            for handle in handles {
-                cells.push(handle.join().expect("a matrix run does not panic"));
-            }
-        });
-    }
-    cells
+    let count = jobs.len();
+    // A pool of workers pulling from one queue, not batches: a batch waits for its slowest
+    // run (listing 4-1 sleeps 2-5 s), a pool keeps every worker busy. Most of a run's time
+    // is spent waiting on the stand-in or on sleeps, so eight at once suit 2 cores.
+    let queue = std::sync::Mutex::new(jobs.into_iter());
+    let done = std::sync::Mutex::new(Vec::with_capacity(count));
+    thread::scope(|scope| {
+        for _ in 0..8 {
+            scope.spawn(|| {
+                loop {
+                    let next = queue.lock().expect("a worker does not panic").next();
+                    let Some((index, listing, mode)) = next else {
+                        break;
+                    };
+                    let cell = run_cell(runner, listing, mode);
+                    done.lock()
+                        .expect("a worker does not panic")
+                        .push((index, cell));
+                }
+            });
+        }
+    });
+    let mut cells = done.into_inner().expect("a worker does not panic");
+    // Back in listing and mode order, as the table shows them.
+    cells.sort_by_key(|(index, _)| *index);
+    cells.into_iter().map(|(_, cell)| cell).collect()
 }
 
 fn run_cell(runner: &Path, listing: &'static Listing, mode: &'static Mode) -> Cell {
