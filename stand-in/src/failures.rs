@@ -4,8 +4,8 @@ use std::io;
 use std::time::Duration;
 
 use axum::body::Body;
-use axum::http::HeaderValue;
 use axum::http::header::CONTENT_LENGTH;
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use futures::stream::{self, StreamExt as _};
@@ -27,8 +27,13 @@ pub fn respond(
 ) -> Response {
     match failure {
         Failure::ServerError => services::server_error().into_response(),
-        Failure::TooManyRequests => services::too_many_requests().into_response(),
-        Failure::RateLimited => services::rate_limit_answer(service).into_response(),
+        Failure::TooManyRequests => {
+            services::rate_limit_answer(service, StatusCode::TOO_MANY_REQUESTS).into_response()
+        }
+        // GitHub's other documented status; the IP services only know 429.
+        Failure::RateLimited => {
+            services::rate_limit_answer(service, StatusCode::FORBIDDEN).into_response()
+        }
         Failure::MissingKey => services::answer_without_key(service, request).into_response(),
         Failure::MalformedJson => {
             let mut answer = services::normal_answer(service, request);

@@ -27,17 +27,20 @@ use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
 
+use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::header::USER_AGENT;
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get};
-use axum::serve::ListenerExt as _;
-use axum::{Extension, Router, ServiceExt};
+use axum::serve::{Listener, ListenerExt as _};
+use axum::{Extension, Router};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpSocket;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
-use tower::Layer as _;
+use tower::{Layer as _, ServiceExt as _};
 
 pub use scenario::{Behaviour, Failure, Latency, Scenario, ScenarioError, Service};
 use services::RequestFacts;
@@ -48,6 +51,13 @@ pub const ENV_VAR: &str = "BOOK_STAND_IN";
 
 /// How long [`StandIn::shutdown`] lets open connections finish before giving up on them.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// How long a client may take to send a request's headers, from the moment the stand-in
+/// starts reading them (a new connection, or the end of the previous answer on a kept-alive
+/// one). After that the connection is closed, so that half-sent requests, or idle
+/// connections, cannot hold the server's sockets for ever. Ten seconds: far more than any
+/// listing takes to send a request, and short enough that a forgotten connection goes soon.
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How many connections may wait to be accepted (the kernel caps it at `somaxconn`).
 const LISTEN_BACKLOG: u32 = 1024;
@@ -60,6 +70,8 @@ pub struct Config {
     /// Rules for every request; a request's own scenario prefix wins over them.
     /// Default: none, so the services answer at once and correctly.
     pub scenario: Scenario,
+    /// Default: [`HEADER_READ_TIMEOUT`].
+    pub header_read_timeout: Duration,
 }
 
 impl Default for Config {
@@ -67,6 +79,7 @@ impl Default for Config {
         Config {
             addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
             scenario: Scenario::default(),
+            header_read_timeout: HEADER_READ_TIMEOUT,
         }
     }
 }
@@ -107,14 +120,61 @@ pub async fn spawn(config: Config) -> io::Result<StandIn> {
     // The prefix layer wraps the router rather than sitting inside it, because a router
     // matches the path before its own layers run.
     let app = axum::middleware::map_request(take_scenario_prefix).layer(services);
-    let server = axum::serve(listener, ServiceExt::<Request>::into_make_service(app))
-        .with_graceful_shutdown(shutting_down.clone().cancelled_owned());
+    let server = serve(
+        listener,
+        app,
+        shutting_down.clone(),
+        config.header_read_timeout,
+    );
     Ok(StandIn {
         addr,
         base_url: format!("http://{}", connectable(addr)),
         shutting_down,
-        server: Some(tokio::spawn(server.into_future())),
+        server: Some(tokio::spawn(server)),
     })
+}
+
+/// What `axum::serve(...).with_graceful_shutdown(...)` does, plus a header-read timeout,
+/// which axum offers no way to set: accept connections until `shutting_down` is cancelled,
+/// serve each on a task of its own, then let every open connection finish its answer.
+async fn serve<A>(
+    mut listener: impl Listener,
+    app: A,
+    shutting_down: CancellationToken,
+    header_read_timeout: Duration,
+) -> io::Result<()>
+where
+    A: tower::Service<Request, Response = Response, Error = std::convert::Infallible>
+        + Clone
+        + Send
+        + 'static,
+    A::Future: Send,
+{
+    let mut http = hyper::server::conn::http1::Builder::new();
+    // hyper only keeps the header-read timeout when it has a timer to measure it with.
+    http.timer(TokioTimer::new())
+        .header_read_timeout(header_read_timeout);
+    let connections = GracefulShutdown::new();
+    loop {
+        let (io, _remote) = tokio::select! {
+            accepted = listener.accept() => accepted,
+            () = shutting_down.cancelled() => break,
+        };
+        let app = app.clone();
+        let service = hyper::service::service_fn(move |request: hyper::Request<_>| {
+            app.clone().oneshot(request.map(Body::new))
+        });
+        let connection = connections.watch(http.serve_connection(TokioIo::new(io), service));
+        tokio::spawn(async move {
+            // A failed connection (a client that went away, or the header-read timeout)
+            // concerns that client alone.
+            let _ = connection.await;
+        });
+    }
+    // Stop listening at once, then wait for the open connections.
+    drop(listener);
+    connections.shutdown().await;
+    Ok(())
 }
 
 impl StandIn {
@@ -226,7 +286,10 @@ async fn no_such_service(request: Request) -> Response {
 
 fn request_facts(headers: &HeaderMap, uri: &Uri) -> RequestFacts {
     RequestFacts {
-        has_user_agent: headers.contains_key(USER_AGENT),
+        // An empty User-Agent says no more than a missing one, and GitHub wants a valid one.
+        has_user_agent: headers
+            .get(USER_AGENT)
+            .is_some_and(|agent| !agent.as_bytes().trim_ascii().is_empty()),
         wants_json: uri
             .query()
             .is_some_and(|query| query.split('&').any(|pair| pair == "format=json")),
@@ -338,10 +401,10 @@ mod tests {
     async fn shutting_down_ends_a_long_wait_at_once() {
         let state = state();
         let started = tokio::time::Instant::now();
-        let an_hour = scenario("latency=3600s");
-        let waiting = answer(Service::GitHub, &state, &an_hour, JSON_PLEASE);
+        let a_minute = scenario("latency=60s");
+        let waiting = answer(Service::GitHub, &state, &a_minute, JSON_PLEASE);
         // `join!` polls `waiting` first, so it is asleep before the token is cancelled; the
-        // yield keeps the runtime busy, so the paused clock does not jump ahead an hour.
+        // yield keeps the runtime busy, so the paused clock does not jump ahead a minute.
         let (response, ()) = tokio::join!(waiting, async {
             tokio::task::yield_now().await;
             state.shutting_down.cancel();

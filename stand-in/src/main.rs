@@ -27,8 +27,8 @@ Scenarios (--scenario <RULES>, or a /scenario/<RULES> prefix on BOOK_STAND_IN):
     [SERVICE.]latency=DURATION..DURATION
     [SERVICE.]fail=FAILURE
   where SERVICE is github, ipify or ip-api (none: all three), and DURATION
-  is like 200ms or 1.5s, or 0. A rule naming a service wins over one for
-  all three, and a request's prefix wins over these options.
+  is like 200ms or 1.5s (at most 60s), or 0. A rule naming a service wins
+  over one for all three, and a request's prefix wins over these options.
 
   A slow ipify and a broken ip-api for one run of a listing:
     BOOK_STAND_IN=http://127.0.0.1:8000/scenario/ipify.latency=2s,ip-api.fail=500
@@ -104,9 +104,13 @@ async fn run(options: Options) -> Result<(), String> {
     if let Some(more_rules) = options.scenario {
         scenario.extend(more_rules);
     }
-    let server = stand_in::spawn(Config { addr, scenario })
-        .await
-        .map_err(|error| cannot_listen(addr, &error))?;
+    let server = stand_in::spawn(Config {
+        addr,
+        scenario,
+        ..Config::default()
+    })
+    .await
+    .map_err(|error| cannot_listen(addr, &error))?;
     // Listen for Ctrl-C before the banner asks for it, so that an early one is not missed
     // (until then, Ctrl-C would end the process at once, without a clean shutdown).
     let stop = StopSignals::listen().map_err(|error| format!("cannot wait for Ctrl-C: {error}"))?;

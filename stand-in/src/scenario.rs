@@ -10,7 +10,7 @@
 //! setting  := "latency=" duration [".." duration]
 //!           | "fail=" ("none" | "500" | "429" | "rate-limit" | "malformed"
 //!                     | "missing-key" | "cut" | "hang")
-//! duration := number ("ms" | "s"), or "0"        e.g. 200ms, 1.5s
+//! duration := number ("ms" | "s"), or "0"        e.g. 200ms, 1.5s; at most 60s
 //! ```
 //!
 //! The syntax uses no spaces and no character that a shell or a URL path treats specially,
@@ -115,10 +115,11 @@ impl FromStr for Latency {
 pub enum Failure {
     /// `fail=500`: HTTP 500 Internal Server Error.
     ServerError,
-    /// `fail=429`: HTTP 429 Too Many Requests with `Retry-After`.
+    /// `fail=429`: the service's rate-limit answer with HTTP 429 Too Many Requests (for
+    /// GitHub its JSON message and `x-ratelimit-*` headers, for ip-api `X-Rl`/`X-Ttl`).
     TooManyRequests,
-    /// `fail=rate-limit`: the service's own rate-limit answer (GitHub's is a 403 with
-    /// `x-ratelimit-remaining: 0`; the IP services answer 429).
+    /// `fail=rate-limit`: the same, except that GitHub answers 403 Forbidden, the other
+    /// status it documents for a used-up rate limit.
     RateLimited,
     /// `fail=malformed`: 200, JSON content type, and a body cut off halfway.
     MalformedJson,
@@ -302,7 +303,11 @@ pub fn parse_failure(text: &str) -> Result<Option<Failure>, ScenarioError> {
         })
 }
 
-/// Parses `200ms`, `2s`, `1.5s` or `0`.
+/// The longest wait a scenario may ask for. A minute is longer than any listing's timeout;
+/// a longer wait is almost surely a typo, and would keep a connection busy for nothing.
+pub const MAX_LATENCY: Duration = Duration::from_secs(60);
+
+/// Parses `200ms`, `2s`, `1.5s` or `0`, at most [`MAX_LATENCY`].
 fn parse_duration(text: &str) -> Result<Duration, ScenarioError> {
     let invalid = || {
         ScenarioError(format!(
@@ -326,6 +331,13 @@ fn parse_duration(text: &str) -> Result<Duration, ScenarioError> {
         "s" => number,
         _ => return Err(invalid()),
     };
+    // Before the conversion, which fails on numbers too large for a Duration.
+    if seconds > MAX_LATENCY.as_secs_f64() {
+        return Err(ScenarioError(format!(
+            "`{text}` is too long a latency; the stand-in waits at most {}",
+            DisplayDuration(MAX_LATENCY)
+        )));
+    }
     Duration::try_from_secs_f64(seconds).map_err(|_| invalid())
 }
 
@@ -392,6 +404,23 @@ mod tests {
         ] {
             assert!(parse_duration(text).is_err(), "{text:?} should be refused");
         }
+    }
+
+    #[test]
+    fn a_latency_beyond_a_minute_is_refused_and_says_the_bound() {
+        assert_eq!(parse_duration("60s"), Ok(MAX_LATENCY));
+        assert_eq!(parse_duration("60000ms"), Ok(MAX_LATENCY));
+        let huge = format!("{}s", "9".repeat(400));
+        for text in ["60.001s", "61s", "99999999999s", huge.as_str()] {
+            let refused = parse_duration(text);
+            assert!(
+                refused
+                    .as_ref()
+                    .is_err_and(|error| error.to_string().contains("at most 60s")),
+                "{text}: {refused:?}"
+            );
+        }
+        assert!("1s..61s".parse::<Latency>().is_err());
     }
 
     #[test]

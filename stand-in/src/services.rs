@@ -17,8 +17,10 @@ use crate::scenario::Service;
 /// kept for documentation, so it can never be mistaken for a reader's real address.
 pub const DOCUMENTATION_IP: &str = "203.0.113.7";
 
-/// How many seconds every rate-limit answer tells the client to wait. Short on purpose:
-/// a listing that honours it should finish in a moment, not in an hour as with GitHub.
+/// How many seconds every rate-limit answer tells the client to wait (GitHub's
+/// `x-ratelimit-reset` is this far ahead, ip-api's `X-Ttl` and the stand-in's own ipify
+/// `Retry-After` say this). Short on purpose: a listing that honours it should finish in a
+/// moment, not in an hour as with GitHub.
 pub const RETRY_AFTER_SECONDS: u64 = 1;
 
 const JSON_UTF8: &str = "application/json; charset=utf-8";
@@ -107,10 +109,19 @@ pub fn github_without_user_agent() -> Answer {
     Answer::new(StatusCode::FORBIDDEN, TEXT_UTF8, GITHUB_NO_USER_AGENT)
 }
 
-/// The service's own answer when a client has used up its requests.
-pub fn rate_limit_answer(service: Service) -> Answer {
+/// The answer to a client that has used up its requests, in the shape the service documents,
+/// with `status` where the service lets it vary:
+///
+/// - GitHub: 403 or 429 (both documented), a JSON `message` and `documentation_url`,
+///   `x-ratelimit-remaining: 0` and `x-ratelimit-reset` in epoch seconds
+///   (docs.github.com, "Rate limits for the REST API").
+/// - ip-api: 429, with `X-Rl: 0` (requests left) and `X-Ttl` (seconds until the window
+///   resets) (ip-api.com/docs, "usage limits"). It documents no body; this one is the
+///   stand-in's own.
+/// - ipify documents no rate limit at all. Its answer here is the stand-in's own, a plain
+///   429 with `Retry-After`, so that a listing can still be shown meeting a 429 from it.
+pub fn rate_limit_answer(service: Service, status: StatusCode) -> Answer {
     match service {
-        // GitHub says it with a 403 and its x-ratelimit-* headers, not with a 429.
         Service::GitHub => {
             let body = format!(
                 "{{\n  \"message\": \"API rate limit exceeded for {DOCUMENTATION_IP}. (But here's \
@@ -119,7 +130,7 @@ pub fn rate_limit_answer(service: Service) -> Answer {
                  \"https://docs.github.com/rest/overview/rate-limits-for-the-rest-api\
                  #about-primary-rate-limits\"\n}}\n"
             );
-            Answer::new(StatusCode::FORBIDDEN, JSON_UTF8, body)
+            Answer::new(status, JSON_UTF8, body)
                 .with_header("x-ratelimit-limit", 60)
                 .with_header("x-ratelimit-remaining", 0)
                 .with_header(
@@ -129,25 +140,25 @@ pub fn rate_limit_answer(service: Service) -> Answer {
                 .with_header("x-ratelimit-used", 60)
                 .with_header("x-ratelimit-resource", "core")
         }
-        // ip-api counts down in X-Rl (requests left) and X-Ttl (seconds to the next window).
-        Service::IpApi => too_many_requests()
-            .with_header("x-rl", 0)
-            .with_header("x-ttl", RETRY_AFTER_SECONDS),
-        Service::Ipify => too_many_requests(),
+        Service::IpApi => Answer::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            TEXT_UTF8,
+            "429 Too Many Requests (stand-in)\n",
+        )
+        .with_header("x-rl", 0)
+        .with_header("x-ttl", RETRY_AFTER_SECONDS),
+        Service::Ipify => {
+            let mut answer = Answer::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                TEXT_UTF8,
+                "429 Too Many Requests (stand-in)\n",
+            );
+            answer
+                .headers
+                .insert(RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECONDS));
+            answer
+        }
     }
-}
-
-/// A plain HTTP 429 that says when to come back.
-pub fn too_many_requests() -> Answer {
-    let mut answer = Answer::new(
-        StatusCode::TOO_MANY_REQUESTS,
-        TEXT_UTF8,
-        "429 Too Many Requests (stand-in)\n",
-    );
-    answer
-        .headers
-        .insert(RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECONDS));
-    answer
 }
 
 pub fn server_error() -> Answer {

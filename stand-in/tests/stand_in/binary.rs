@@ -162,3 +162,18 @@ async fn a_wrong_option_value_says_how_to_write_it() {
     assert!(!output.status.success());
     assert!(stderr.contains("like 200ms or 1.5s"), "{stderr}");
 }
+
+#[tokio::test]
+async fn a_latency_beyond_a_minute_is_refused_with_exit_status_2() {
+    let output = timeout(PROCESS_LIMIT, stand_in(&["--latency", "61s"]).output())
+        .await
+        .expect("the stand-in gives up at once")
+        .expect("it ran");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    // clap's status for a bad command line.
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("`61s` is too long a latency; the stand-in waits at most 60s"),
+        "{stderr}"
+    );
+}

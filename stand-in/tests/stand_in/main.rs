@@ -4,6 +4,7 @@
 //! that should not happen is a short explicit timeout, so no test can hang.
 
 mod binary;
+mod connections;
 mod failures;
 mod services;
 

@@ -60,6 +60,23 @@ async fn github_turns_away_a_request_without_a_user_agent_with_its_own_message()
 }
 
 #[tokio::test]
+async fn an_empty_user_agent_is_turned_away_as_a_missing_one_is() {
+    let server = start().await;
+    let url = via(server.base_url(), GITHUB_EVENTS);
+    let missing = fetch_with(&client_without_user_agent(), &url).await;
+    for empty in ["", " "] {
+        let client = reqwest::Client::builder()
+            .user_agent(empty)
+            .timeout(crate::REQUEST_LIMIT)
+            .build()
+            .expect("the client builds");
+        let answer = fetch_with(&client, &url).await;
+        assert_eq!(answer.status, StatusCode::FORBIDDEN, "{empty:?}");
+        assert_eq!(answer.body, missing.body, "{empty:?}");
+    }
+}
+
+#[tokio::test]
 async fn github_checks_the_user_agent_before_any_failure_the_scenario_asks_for() {
     let server = start().await;
     let url = via(&server.scenario_url("fail=500"), GITHUB_EVENTS);
@@ -196,6 +213,24 @@ async fn a_wrong_scenario_gets_a_400_that_says_what_is_wrong() {
         "{}",
         answer.text()
     );
+}
+
+#[tokio::test]
+async fn a_latency_beyond_a_minute_gets_a_400_that_says_the_bound() {
+    let server = start().await;
+    for rules in [
+        "latency=99999999999s",
+        "ipify.latency=61s",
+        "latency=1s..90s",
+    ] {
+        let answer = fetch(&via(&server.scenario_url(rules), IPIFY)).await;
+        assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{rules}");
+        assert!(
+            answer.text().contains("the stand-in waits at most 60s"),
+            "{rules}: {}",
+            answer.text()
+        );
+    }
 }
 
 #[tokio::test]
