@@ -1,9 +1,10 @@
-// Not in the article: the states of a task, printed as it goes through them.
-// One task is left to finish; another is aborted halfway.
+// The article's list of future states, for tasks: asyncio's `task.done()`,
+// `task.cancel()` and `task.cancelled()`, printed as two tasks go through
+// them. One task is left to finish; another is aborted halfway.
 use std::time::Duration;
 
 use tokio::task::JoinHandle;
-// Tokio's Instant follows the runtime's clock, which the book's checks pause.
+// Tokio's Instant follows the runtime's clock, which a test may pause.
 use tokio::time::{Instant, sleep};
 
 /// One second of "work", then an answer.
