@@ -21,6 +21,11 @@
 
 mod failures;
 pub mod scenario;
+
+// The README's Rust block runs as a doctest, so that its example of the library stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
 mod services;
 
 use std::io;

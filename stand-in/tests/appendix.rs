@@ -9,7 +9,7 @@
 //!   its examples table gives each service the wait and failure the row says;
 //! - the `endpoint` function it shows is, character for character, the one in every HTTP
 //!   listing;
-//! - the load figures it quotes are the ones `tests/load.rs` asserts;
+//! - the load figures `stand-in/README.md` quotes are the ones `tests/load.rs` asserts;
 //! - SIGTERM stops the binary as Ctrl-C does.
 
 use std::io::{BufRead as _, BufReader};
@@ -375,8 +375,13 @@ fn written_values(text: &str) -> Vec<(&'static str, String)> {
     values
 }
 
-/// Values the appendix writes to show a mistake; they must stay mistakes.
-const DELIBERATELY_WRONG: [&str; 1] = ["ipfy.fail=500"];
+/// Values the appendix and the README write to show a mistake; they must stay mistakes.
+const DELIBERATELY_WRONG: [&str; 4] = [
+    "ipfy.fail=500",
+    "latency=90s",
+    "latency=99999999999s",
+    "61s",
+];
 
 fn check_value(kind: &str, value: &str) -> Result<(), String> {
     if DELIBERATELY_WRONG.contains(&value) {
@@ -412,12 +417,22 @@ fn check_value(kind: &str, value: &str) -> Result<(), String> {
 
 #[test]
 fn every_scenario_the_appendix_writes_is_valid() {
-    let values = written_values(&appendix());
+    check_every_written_value(&appendix(), "the appendix");
+}
+
+#[test]
+fn every_scenario_the_readme_writes_is_valid() {
+    let readme = read(&Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"));
+    check_every_written_value(&readme, "stand-in/README.md");
+}
+
+fn check_every_written_value(text: &str, what: &str) {
+    let values = written_values(text);
     // A pattern that stopped matching would make this test pass on nothing.
     for kind in ["BOOK_STAND_IN", "scenario", "latency", "fail"] {
         assert!(
             values.iter().any(|(found, _)| *found == kind),
-            "found no {kind} value in the appendix; is the extraction broken?"
+            "found no {kind} value in {what}; is the extraction broken?"
         );
     }
     let invalid: Vec<String> = values
@@ -677,7 +692,7 @@ fn the_load_figures_are_the_ones_the_load_test_asserts() {
         .expect("the load test sets a latency")[1]
         .to_owned();
 
-    let markdown = read(&repo_root().join("src/appendix-b-stand-in-services.md"));
+    let readme = read(&Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"));
     for phrase in [
         format!("{} requests", with_thousands(requests)),
         format!("{} at a time", with_thousands(concurrency)),
@@ -685,8 +700,8 @@ fn the_load_figures_are_the_ones_the_load_test_asserts() {
         format!("`{latency}`"),
     ] {
         assert!(
-            markdown.contains(&phrase),
-            "the appendix does not say `{phrase}`, which tests/load.rs asserts"
+            readme.contains(&phrase),
+            "stand-in/README.md does not say `{phrase}`, which tests/load.rs asserts"
         );
     }
 }

@@ -1,6 +1,6 @@
-//! Claims Appendix B (the stand-in services) makes about how listings and the output checks
-//! use the stand-in: each test runs a real listing the way the checks do and looks at what
-//! it printed.
+//! Claims Appendix B (the stand-in services) makes about a listing run against the stand-in,
+//! and stand-in/README.md about how the output checks run it: each test runs a real listing
+//! the way the checks do and looks at what it printed.
 
 use std::path::Path;
 
@@ -11,11 +11,12 @@ fn run(command: &str) -> (String, bool) {
     (run.output, run.success)
 }
 
-/// Appendix B, "Failures" and "How the book's checks use it": under `github.fail=500`,
-/// Listing 3-4 stops at its first request with reqwest's error about the 500 and a
-/// non-zero exit status; the answer came from the check's own stand-in (nothing listens
-/// on port 8000 while the tests run), with the scenario prefix kept. The check writes that
-/// stand-in's address back as the 8000 the command shows, as a reader's run would print it.
+/// Appendix B, "Failures": under `github.fail=500`, Listing 3-4 stops at its first request
+/// with reqwest's error about the 500 and a non-zero exit status. stand-in/README.md, "How
+/// the book's checks use it": the answer came from the check's own stand-in (nothing
+/// listens on port 8000 while the tests run), with the scenario prefix kept, and the check
+/// writes that stand-in's address back as the 8000 the command shows, as a reader's run
+/// would print it.
 #[test]
 fn a_failure_scenario_reaches_the_listing_through_the_checks_own_stand_in() {
     let (output, success) = run(
