@@ -1,7 +1,8 @@
-// Example 3c with a panic instead of an error: two tasks that panic. Nobody
-// awaits the first one's handle, so only the panic hook reports it and main
-// goes on. The second one's handle is awaited, and its panic comes back to
-// main as a JoinError.
+// Example 3c with a panic instead of an error, for asyncio's "Task exception
+// was never retrieved" and `future.result()` re-raising: two tasks that panic.
+// Nobody awaits the first one's handle, so only the panic hook reports it and
+// main goes on. The second one's handle is awaited, and its panic comes back
+// to main as a JoinError.
 use std::time::Duration;
 
 use serde_json::{Value, json};
