@@ -21,9 +21,9 @@ fn assert_line(output: &str, line: &str) {
     );
 }
 
-/// "A server that sends its headers and then never finishes the body would otherwise keep
-/// a fetch waiting forever; with [the client's timeout], the fetch fails after ten seconds
-/// with "operation timed out", and that fetch too is reported as unresponsive."
+/// "The client's `timeout` covers a server that sends its headers and never finishes the
+/// body: after ten seconds the fetch fails with "operation timed out" and counts as
+/// unresponsive."
 #[test]
 fn a_body_that_never_ends_times_out_and_counts_as_unresponsive() {
     let started = std::time::Instant::now();
@@ -39,8 +39,8 @@ fn a_body_that_never_ends_times_out_and_counts_as_unresponsive() {
     );
 }
 
-/// "Listing 6-2 counted a body that would not parse as JSON as a network failure; here
-/// [Listing 6-3] ... anything wrong with the body is an unexpected error."
+/// "Listing 6-2 counted a body that is not JSON as a network failure, while here
+/// [Listing 6-3] ... anything wrong with the body is unexpected."
 #[test]
 fn malformed_json_is_unresponsive_in_6_2_and_unexpected_in_6_3() {
     let output = run(
@@ -60,8 +60,8 @@ fn malformed_json_is_unresponsive_in_6_2_and_unexpected_in_6_3() {
     );
 }
 
-/// "reqwest reports every failure of `json` as "error decoding response body", even when
-/// the body never arrived whole: a connection dropped halfway through reads ..."
+/// "Even a failure to read the body: reqwest's `json` reports it as "error decoding response
+/// body" too, and a connection dropped halfway reads ..."
 #[test]
 fn a_cut_connection_is_reported_as_a_decoding_error_with_the_real_cause_below() {
     let output = run(
@@ -130,7 +130,8 @@ fn the_panic_hook_writes_to_stderr() {
     );
 }
 
-/// "a statement that throws one away gets "unused `Result` that must be used"".
+/// "a statement that throws one away gets the warning "unused `Result` that must be used"
+/// from the `unused_must_use` lint" (a warning: the build succeeds).
 #[test]
 fn the_compiler_warns_about_an_unused_result() {
     let dir = std::env::temp_dir().join(format!("claims-ch06-{}", std::process::id()));
