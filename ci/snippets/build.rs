@@ -415,6 +415,8 @@ fn run_rustc(real_rustc: OsString) -> ExitCode {
         edition_follows = arg == "--edition";
     }
 
+    link_what_the_test_links(&mut args);
+
     let source = args
         .iter()
         .filter_map(|a| a.to_str())
@@ -459,6 +461,154 @@ fn run_rustc(real_rustc: OsString) -> ExitCode {
                 );
             }
             ExitCode::FAILURE
+        }
+    }
+}
+
+/// skeptic picks each crate's build from everything the running test was built
+/// with, this build script's own dependencies included; where a crate was built
+/// twice, for the build script and for the test (serde_json and serde_core are:
+/// axum asks for features the build script's copy lacks), it takes the newer
+/// file, and a snippet that mixes reqwest's serde with serde_json's then fails
+/// ("multiple different versions of crate `serde_core`"). So replace every
+/// `--extern` that is not a build the test itself links (cargo's fingerprints
+/// say which, following no build script) with the one it does. Linux only (the
+/// test is found as this process's parent); elsewhere skeptic's choice stands.
+fn link_what_the_test_links(args: &mut [OsString]) {
+    let Some(profile) = args
+        .windows(2)
+        .filter(|pair| pair[0] == "-L")
+        .map(|pair| PathBuf::from(&pair[1]))
+        .find(|dir| dir.join(".fingerprint").is_dir())
+    else {
+        return;
+    };
+    let parent = std::os::unix::process::parent_id();
+    let Ok(test) = fs::read_link(format!("/proc/{parent}/exe")) else {
+        return;
+    };
+    let test = test.to_string_lossy().replace(" (deleted)", "");
+    let Some((_, test_hash)) = Path::new(&test)
+        .file_name()
+        .and_then(|name| name.to_str())
+        .and_then(|name| name.rsplit_once('-'))
+    else {
+        return;
+    };
+
+    // Every unit: its fingerprint (as cargo writes it in the file beside the
+    // JSON), the name its files carry, the hash in their names, its dependencies.
+    struct Unit {
+        lib_name: String,
+        file_hash: String,
+        deps: Vec<(String, String)>,
+    }
+    let mut units: std::collections::HashMap<String, Unit> = Default::default();
+    let mut start = Vec::new();
+    let Ok(dirs) = fs::read_dir(profile.join(".fingerprint")) else {
+        return;
+    };
+    for dir in dirs.flatten() {
+        let dir_name = dir.file_name().to_string_lossy().into_owned();
+        let Some((_, file_hash)) = dir_name.rsplit_once('-') else {
+            continue;
+        };
+        for file in fs::read_dir(dir.path()).into_iter().flatten().flatten() {
+            let path = file.path();
+            if path.extension().is_none_or(|ext| ext != "json") {
+                continue;
+            }
+            let Some(json) = fs::read_to_string(&path)
+                .ok()
+                .and_then(|json| serde_json::from_str::<serde_json::Value>(&json).ok())
+            else {
+                continue;
+            };
+            let deps: Vec<(String, String)> = json["deps"]
+                .as_array()
+                .map(|deps| {
+                    deps.iter()
+                        .filter_map(|dep| {
+                            let name = dep.get(1)?.as_str()?.to_owned();
+                            let hash = dep.as_array()?.last()?.as_u64()?;
+                            Some((name, format!("{:016x}", hash.swap_bytes())))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
+            if stem.starts_with("test-") && file_hash == test_hash {
+                start.extend(deps.iter().cloned());
+            }
+            let Ok(fingerprint) = fs::read_to_string(path.with_extension("")) else {
+                continue;
+            };
+            let lib_name = stem.strip_prefix("lib-").unwrap_or_default().to_owned();
+            units.insert(
+                fingerprint.trim().to_owned(),
+                Unit {
+                    lib_name,
+                    file_hash: file_hash.to_owned(),
+                    deps,
+                },
+            );
+        }
+    }
+    if start.is_empty() {
+        return;
+    }
+
+    // lib name -> the hashes of its builds that the test links.
+    let mut linked: std::collections::HashMap<&str, Vec<&str>> = Default::default();
+    let mut seen = std::collections::HashSet::new();
+    let mut pending = start;
+    while let Some((name, fingerprint)) = pending.pop() {
+        if name == "build_script_build" || !seen.insert(fingerprint.clone()) {
+            continue;
+        }
+        if let Some(unit) = units.get(&fingerprint) {
+            if !unit.lib_name.is_empty() {
+                linked
+                    .entry(&unit.lib_name)
+                    .or_default()
+                    .push(&unit.file_hash);
+            }
+            pending.extend(unit.deps.iter().cloned());
+        }
+    }
+
+    let mut extern_follows = false;
+    for arg in args.iter_mut() {
+        let is_extern = std::mem::replace(&mut extern_follows, arg == "--extern");
+        let Some((name, path)) = is_extern
+            .then(|| arg.to_str())
+            .flatten()
+            .and_then(|a| a.split_once('='))
+        else {
+            continue;
+        };
+        let path = Path::new(path);
+        let (Some(file), Some(dir)) = (path.file_name().and_then(|f| f.to_str()), path.parent())
+        else {
+            continue;
+        };
+        let Some((stem, ext)) = file.rsplit_once('.') else {
+            continue;
+        };
+        let Some((_, hash)) = stem.rsplit_once('-') else {
+            continue;
+        };
+        let Some(builds) = linked.get(name) else {
+            continue;
+        };
+        if builds.contains(&hash) {
+            continue;
+        }
+        if let [only] = builds[..] {
+            let replacement = dir.join(format!("lib{name}-{only}.{ext}"));
+            if replacement.exists() {
+                *arg = OsString::from(format!("{name}={}", replacement.display()));
+            }
         }
     }
 }
