@@ -198,7 +198,7 @@ fn scan(markdown: &str, stem: &str) -> Scanned {
         let fence_char = fence.trim_start().chars().next().unwrap();
         let info_start = start
             + fence
-                .find(|c| c != fence_char && c != ' ' && c != '>')
+                .find(|c| c != fence_char && c != ' ' && c != '\t' && c != '>')
                 .unwrap();
         for_skeptic.replace_range(info_start..line_end, "text");
     }
