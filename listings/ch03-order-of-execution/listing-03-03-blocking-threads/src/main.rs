@@ -34,7 +34,7 @@ fn main() -> Result<(), Box<dyn Error>> {
 
     // One runtime for both asynchronous sections, as the article uses one
     // event loop. Its blocking pool is capped at 8 threads, like
-    // `ThreadPoolExecutor(max_workers=8)`.
+    // `ThreadPoolExecutor(8)`.
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_time()
         .max_blocking_threads(8)
