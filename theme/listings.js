@@ -9,7 +9,11 @@
 //     "  --> src/main.rs:3:5", "result> done"), so its colours are discarded and each line is
 //     marked as prompt, command or output from the text itself;
 //   - makes the copy button of a console block copy the command(s) only, without "$ " and
-//     without the output (a reader copies a command to run it).
+//     without the output (a reader copies a command to run it);
+//   - makes the page usable by keyboard and screen reader where mdBook's markup is not:
+//     "Copied" is announced in a live region, the sidebar toggle is a focusable button, and a
+//     code block or table that scrolls sideways can be focused and scrolled with the keys;
+//   - opens every <details> (a listing's dependencies) while the page prints.
 // It makes no network request.
 (function listingsAndConsoles() {
     'use strict';
@@ -32,7 +36,8 @@
         caption.insertBefore(label, first);
     });
 
-    // Let long file paths wrap after a "/" instead of in the middle of a name.
+    // Let long file paths wrap after a "/" and nowhere else: each part between two "/" is
+    // kept whole (a hyphen would otherwise be a break opportunity), with a <wbr> after "/".
     document.querySelectorAll('figure.listing > figcaption > code:first-of-type').forEach(function(code) {
         if (code.children.length > 0 || !code.textContent.includes('/')) {
             return;
@@ -44,7 +49,10 @@
                 code.appendChild(document.createTextNode('/'));
                 code.appendChild(document.createElement('wbr'));
             }
-            code.appendChild(document.createTextNode(part));
+            const segment = document.createElement('span');
+            segment.className = 'path-segment';
+            segment.textContent = part;
+            code.appendChild(segment);
         });
     });
 
@@ -156,5 +164,91 @@
                 showTooltip(button, copied ? 'Copied!' : 'Clipboard error!');
             });
         });
+    });
+
+    // ----- Keyboard and screen readers
+
+    // "Copied!" appears as a tooltip inside the button (book.js and showTooltip above set the
+    // class "tooltipped"); a screen reader hears it through a polite live region.
+    const status = document.createElement('div');
+    status.className = 'visually-hidden';
+    status.setAttribute('role', 'status');
+    status.setAttribute('aria-live', 'polite');
+    status.id = 'copy-status';
+    document.body.appendChild(status);
+    const announce = new MutationObserver(function(records) {
+        records.forEach(function(record) {
+            const button = record.target;
+            if (!button.classList.contains('tooltipped')) {
+                return;
+            }
+            const message = (button.textContent || '').trim().replace(/!$/, '');
+            // Emptied first, so the same words twice in a row are announced twice.
+            status.textContent = '';
+            window.setTimeout(function() {
+                status.textContent = message;
+            }, 50);
+        });
+    });
+    document.querySelectorAll('.clip-button').forEach(function(button) {
+        announce.observe(button, { attributes: true, attributeFilter: ['class'] });
+        // book.js hides the tooltip on mouseout only; do the same when focus leaves.
+        button.addEventListener('blur', function() {
+            if (button.classList.contains('tooltipped')) {
+                button.firstChild.innerText = '';
+                button.className = 'clip-button';
+            }
+        });
+    });
+
+    // mdBook's sidebar toggle is a <label> for a hidden checkbox: not focusable, and its
+    // aria-label and aria-expanded are not allowed on a label. Make it a button.
+    const sidebarToggle = document.getElementById('mdbook-sidebar-toggle');
+    if (sidebarToggle && sidebarToggle.tagName === 'LABEL') {
+        sidebarToggle.setAttribute('role', 'button');
+        sidebarToggle.tabIndex = 0;
+        sidebarToggle.addEventListener('keydown', function(event) {
+            if (event.key === 'Enter' || event.key === ' ') {
+                event.preventDefault();
+                sidebarToggle.click();
+            }
+        });
+    }
+
+    // A block that scrolls sideways must be reachable by keyboard to be scrolled (WCAG 2.1.1):
+    // code blocks and mdBook's table wrappers get tabindex="0" while they overflow.
+    function markScrollable() {
+        document.querySelectorAll('pre > code, .table-wrapper').forEach(function(element) {
+            const scrolls = element.scrollWidth > element.clientWidth + 1;
+            if (scrolls && !element.hasAttribute('tabindex')) {
+                element.tabIndex = 0;
+                element.dataset.scrollFocus = '';
+            } else if (!scrolls && 'scrollFocus' in element.dataset) {
+                element.removeAttribute('tabindex');
+                delete element.dataset.scrollFocus;
+            }
+        });
+    }
+    markScrollable();
+    let resizeTimer;
+    window.addEventListener('resize', function() {
+        window.clearTimeout(resizeTimer);
+        resizeTimer = window.setTimeout(markScrollable, 150);
+    });
+
+    // ----- Print: every listing's dependencies on paper
+
+    let openedForPrint = [];
+    window.addEventListener('beforeprint', function() {
+        openedForPrint = Array.from(document.querySelectorAll('details:not([open])'));
+        openedForPrint.forEach(function(details) {
+            details.open = true;
+        });
+    });
+    window.addEventListener('afterprint', function() {
+        openedForPrint.forEach(function(details) {
+            details.open = false;
+        });
+        openedForPrint = [];
     });
 })();

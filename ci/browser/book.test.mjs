@@ -20,6 +20,10 @@ const screenshotDir = path.join(repoRoot, 'target', 'browser');
 const chromiumPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
 
 const THEMES = ['light', 'rust', 'coal', 'navy', 'ayu'];
+const AXE_SOURCE = fs.readFileSync(path.join(here, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
+const AXE_VERSION = JSON.parse(fs.readFileSync(path.join(here, 'node_modules', 'axe-core', 'package.json'), 'utf8')).version;
+// Served by the test's own server (not part of the book); no page of the book links to it.
+const AXE_URL_PATH = '/__browser-test__/axe.min.js';
 // WCAG AA contrast for normal text.
 const MIN_CONTRAST = 4.5;
 
@@ -111,6 +115,13 @@ function startServer() {
             pathname = decodeURIComponent(new URL(req.url, 'http://localhost').pathname);
         } catch {
             res.writeHead(400).end();
+            return;
+        }
+        if (pathname === AXE_URL_PATH) {
+            // axe-core for the accessibility check, from node_modules, not from the book. Cached,
+            // so Chromium compiles it once rather than on every page.
+            res.writeHead(200, { 'content-type': CONTENT_TYPES['.js'], 'cache-control': 'max-age=3600' });
+            res.end(AXE_SOURCE);
             return;
         }
         let file = path.join(bookDir, path.normalize(pathname));
@@ -464,4 +475,107 @@ test('screenshot of a listing page', { timeout: 20_000 }, async () => {
     await page.screenshot({ path: file, fullPage: true });
     await context.close();
     assert.ok(fs.statSync(file).size > 10_000, `${file} looks empty`);
+});
+
+// ---------------------------------------------------------------- accessibility (axe-core)
+
+// WCAG 2.1 levels A and AA, plus axe's heading-order (a best practice, on because a skipped
+// heading level also breaks mdBook's "on this page" list).
+const AXE_OPTIONS = {
+    runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+    rules: { 'heading-order': { enabled: true } },
+    resultTypes: ['violations'],
+};
+// A theme changes colours only (mdBook swaps CSS variables; the DOM and the layout stay the
+// same), so the other rules give the same answer in every theme: they run in the first theme,
+// and the colour rules of WCAG 2.1 A/AA run in all five. Half the time of all rules five times.
+const AXE_COLOUR_RULES = ['color-contrast', 'link-in-text-block'];
+const AXE_COLOUR_OPTIONS = {
+    runOnly: { type: 'rule', values: AXE_COLOUR_RULES },
+    resultTypes: ['violations'],
+};
+// Violations that come from mdBook's own HTML and that neither additional-css nor
+// additional-js can fix, keyed by rule id, page and CSS selector (as axe reports it). Anything
+// not listed here fails the test. Keep ci/README.md's list the same.
+const AXE_ALLOWED = [
+    {
+        rule: 'document-title',
+        page: 'toc.html',
+        target: 'html',
+        reason: 'mdBook writes toc.html (the sidebar frame shown only when JavaScript is off) '
+            + 'without a <title>; the page loads no additional-js, and CSS cannot add a title',
+    },
+];
+// Pages checked at the same time (each in its own tab); 2 cores, so 2.
+const AXE_PARALLEL = 2;
+
+function allowed(rule, page, target) {
+    return AXE_ALLOWED.some(entry => entry.rule === rule && entry.page === page && entry.target === target);
+}
+
+test('axe-core finds no WCAG 2.1 A/AA violation on any page in any of the five themes', { timeout: 240_000 }, async t => {
+    const pages = bookPages();
+    // The longest page first, so the two tabs finish at about the same time.
+    pages.sort((a, b) => (b === 'print.html') - (a === 'print.html'));
+    const contexts = {};
+    for (const theme of THEMES) {
+        contexts[theme] = await newContext();
+        // mdBook reads the theme from localStorage before it draws the page.
+        await contexts[theme].addInitScript(value => localStorage.setItem('mdbook-theme', value), theme);
+    }
+    // toc.html loads no script and so always shows the light theme: once is enough.
+    const jobs = pages.flatMap(name => (name === 'toc.html' ? [THEMES[0]] : THEMES).map(theme => ({ name, theme })));
+    const problems = [];
+    const counts = Object.fromEntries(THEMES.map(theme => [theme, 0]));
+    const seenAllowed = new Set();
+    async function worker() {
+        const tabs = {}; // one tab per theme, reused from page to page
+        for (let job = jobs.shift(); job; job = jobs.shift()) {
+            tabs[job.theme] ??= await contexts[job.theme].newPage();
+            const page = tabs[job.theme];
+            const started = Date.now();
+            await page.goto(`${origin}/${job.name}`, { waitUntil: 'load' });
+            const loaded = Date.now();
+            if (job.name !== 'toc.html') { // the no-JavaScript sidebar frame: always light
+                const classes = await page.evaluate(() => document.documentElement.className);
+                assert.ok(classes.split(' ').includes(job.theme), `${job.name}: theme ${job.theme} not applied (${classes})`);
+            }
+            // Dependencies (<details>) are checked open, as a reader sees them after a click.
+            await page.evaluate(() => document.querySelectorAll('details').forEach(d => { d.open = true; }));
+            await page.addScriptTag({ url: origin + AXE_URL_PATH });
+            const options = job.theme === THEMES[0] ? AXE_OPTIONS : AXE_COLOUR_OPTIONS;
+            const result = await page.evaluate(o => window.axe.run(document, o), options);
+            if (process.env.AXE_TIMES) {
+                t.diagnostic(`${job.theme} ${job.name}: load ${loaded - started} ms, axe ${Date.now() - loaded} ms`);
+            }
+            for (const violation of result.violations) {
+                for (const node of violation.nodes) {
+                    const target = node.target.join(' ');
+                    if (allowed(violation.id, job.name, target)) {
+                        seenAllowed.add(`${violation.id} ${job.name} ${target}`);
+                        continue;
+                    }
+                    counts[job.theme] += 1;
+                    const detail = (node.any[0] ?? node.all[0] ?? node.none[0])?.message ?? violation.help;
+                    problems.push(`${job.theme} ${job.name}: ${violation.id} at ${target}: ${detail}`);
+                }
+            }
+        }
+    }
+    await Promise.all(Array.from({ length: AXE_PARALLEL }, worker));
+    for (const context of Object.values(contexts)) {
+        await context.close();
+    }
+    t.diagnostic(`axe-core ${AXE_VERSION}: ${pages.length} pages, all rules in ${THEMES[0]}, `
+        + `${AXE_COLOUR_RULES.join(' and ')} in every theme; violations per theme: `
+        + THEMES.map(theme => `${theme} ${counts[theme]}`).join(', '));
+    for (const entry of AXE_ALLOWED) {
+        if (![...seenAllowed].some(seen => seen === `${entry.rule} ${entry.page} ${entry.target}`)) {
+            t.diagnostic(`allow-list entry no longer needed: ${entry.rule} ${entry.page} ${entry.target}`);
+        }
+    }
+    if (problems.length > 0) {
+        const shown = problems.slice(0, 40);
+        assert.fail(`${problems.length} axe-core violations (first ${shown.length}):\n  ${shown.join('\n  ')}`);
+    }
 });
