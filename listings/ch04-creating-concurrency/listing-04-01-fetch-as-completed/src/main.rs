@@ -10,26 +10,10 @@ const URL: &str = "https://api.github.com/events";
 const MAX_CLIENTS: u32 = 3;
 // GitHub's API refuses requests without a User-Agent, and reqwest sends none.
 const USER_AGENT: &str = "async-rust-for-the-working-rust-developer";
-
-/// The URL to call: the real one or, when BOOK_STAND_IN holds the address of
-/// the book's local stand-in services (see the appendix), the same path and
-/// query there. Only the three services the stand-in imitates are redirected.
-fn endpoint(real: &str) -> String {
-    let (Ok(stand_in), Ok(url)) = (std::env::var("BOOK_STAND_IN"), reqwest::Url::parse(real))
-    else {
-        return real.to_owned();
-    };
-    match url.host_str() {
-        Some("api.github.com" | "api.ipify.org" | "ip-api.com") => {
-            let query = url
-                .query()
-                .map(|query| format!("?{query}"))
-                .unwrap_or_default();
-            format!("{}{}{query}", stand_in.trim_end_matches('/'), url.path())
-        }
-        _ => real.to_owned(),
-    }
-}
+// Without deadlines a service that accepts the connection and never answers,
+// or never finishes its answer, would keep a request waiting forever.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The response's `Date` header, as text.
 fn date_of(headers: &reqwest::header::HeaderMap) -> String {
@@ -41,7 +25,7 @@ fn date_of(headers: &reqwest::header::HeaderMap) -> String {
 }
 
 // Returns its line instead of printing it: the caller decides when to show it.
-async fn fetch_async(client: &reqwest::Client, pid: u32) -> Result<String, reqwest::Error> {
+async fn fetch_async(client: &reqwest::Client, pid: u32) -> anyhow::Result<String> {
     let start = Instant::now();
     // Like `random.randint(2, 5)`: 2, 3, 4 or 5.
     let sleepy_time = rand::random_range(2..=5);
@@ -50,6 +34,9 @@ async fn fetch_async(client: &reqwest::Client, pid: u32) -> Result<String, reqwe
 
     let response = client.get(endpoint(URL)).send().await?.error_for_status()?;
     let date = date_of(response.headers());
+    // Only the Date header is needed, but a connection goes back to the pool
+    // for the next request only once its body has been read to the end.
+    response.bytes().await?;
     let took = start.elapsed().as_secs_f64();
     Ok(format!("Process {pid}: {date}, took: {took:.2} seconds"))
 }
@@ -59,7 +46,11 @@ async fn fetch_async(client: &reqwest::Client, pid: u32) -> Result<String, reqwe
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> anyhow::Result<()> {
     let start = Instant::now();
-    let client = reqwest::Client::builder().user_agent(USER_AGENT).build()?;
+    let client = reqwest::Client::builder()
+        .user_agent(USER_AGENT)
+        .connect_timeout(CONNECT_TIMEOUT)
+        .timeout(REQUEST_TIMEOUT)
+        .build()?;
 
     // The counterpart of `asyncio.as_completed(futures)`: a set of futures that,
     // read as a stream, hands out each output as soon as that future is done.
@@ -75,4 +66,16 @@ async fn main() -> anyhow::Result<()> {
 
     println!("Process took: {:.2} seconds", start.elapsed().as_secs_f64());
     Ok(())
+}
+
+// The book's offline switch, BOOK_STAND_IN: see Appendix B, "The switch".
+fn endpoint(real: &str) -> String {
+    let url = reqwest::Url::parse(real).expect("the listing's URLs are valid");
+    match (std::env::var("BOOK_STAND_IN"), url.host_str()) {
+        (Ok(stand_in), Some("api.github.com" | "api.ipify.org" | "ip-api.com")) => {
+            let query = url.query().map_or(String::new(), |q| format!("?{q}"));
+            format!("{}{}{query}", stand_in.trim_end_matches('/'), url.path())
+        }
+        _ => real.to_owned(),
+    }
 }

@@ -1,12 +1,14 @@
 // Example 2b of the article: ask two services for our IP address at the same
 // time and take whichever answers first.
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
+use serde_json::Value;
 
-// GitHub's API refuses requests without a User-Agent, and reqwest sends none;
-// the book's listings all name themselves.
-const USER_AGENT: &str = "async-rust-for-the-working-rust-developer";
+// Without deadlines a service that accepts the connection and never answers,
+// or never finishes its answer, would keep a fetch waiting forever.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
 struct Service {
     name: &'static str,
@@ -28,39 +30,20 @@ const SERVICES: [Service; 2] = [
     },
 ];
 
-/// The URL to call: the real one or, when BOOK_STAND_IN holds the address of
-/// the book's local stand-in services (see the appendix), the same path and
-/// query there. Only the three services the stand-in imitates are redirected.
-fn endpoint(real: &str) -> String {
-    let (Ok(stand_in), Ok(url)) = (std::env::var("BOOK_STAND_IN"), reqwest::Url::parse(real))
-    else {
-        return real.to_owned();
-    };
-    match url.host_str() {
-        Some("api.github.com" | "api.ipify.org" | "ip-api.com") => {
-            let query = url
-                .query()
-                .map(|query| format!("?{query}"))
-                .unwrap_or_default();
-            format!("{}{}{query}", stand_in.trim_end_matches('/'), url.path())
-        }
-        _ => real.to_owned(),
-    }
-}
-
 async fn fetch_ip(client: &reqwest::Client, service: &Service) -> anyhow::Result<String> {
     let start = Instant::now();
     println!("Fetching IP from {}", service.name);
 
-    let response = client
+    let answer = client
         .get(endpoint(service.url))
         .send()
         .await?
-        .error_for_status()?;
-    let answer: serde_json::Value = serde_json::from_str(&response.text().await?)?;
+        .error_for_status()?
+        .json::<Value>()
+        .await?;
     let ip = answer
         .get(service.ip_key)
-        .and_then(serde_json::Value::as_str)
+        .and_then(Value::as_str)
         .with_context(|| format!("{}'s answer has no {:?} key", service.name, service.ip_key))?;
 
     let took = start.elapsed().as_secs_f64();
@@ -72,7 +55,10 @@ async fn fetch_ip(client: &reqwest::Client, service: &Service) -> anyhow::Result
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> anyhow::Result<()> {
-    let client = reqwest::Client::builder().user_agent(USER_AGENT).build()?;
+    let client = reqwest::Client::builder()
+        .connect_timeout(CONNECT_TIMEOUT)
+        .timeout(REQUEST_TIMEOUT)
+        .build()?;
     let [ipify, ip_api] = &SERVICES;
 
     // The counterpart of `asyncio.wait(..., return_when=FIRST_COMPLETED)`: poll
@@ -87,4 +73,16 @@ async fn main() -> anyhow::Result<()> {
     };
     println!("{}", first?);
     Ok(())
+}
+
+// The book's offline switch, BOOK_STAND_IN: see Appendix B, "The switch".
+fn endpoint(real: &str) -> String {
+    let url = reqwest::Url::parse(real).expect("the listing's URLs are valid");
+    match (std::env::var("BOOK_STAND_IN"), url.host_str()) {
+        (Ok(stand_in), Some("api.github.com" | "api.ipify.org" | "ip-api.com")) => {
+            let query = url.query().map_or(String::new(), |q| format!("?{q}"));
+            format!("{}{}{query}", stand_in.trim_end_matches('/'), url.path())
+        }
+        _ => real.to_owned(),
+    }
 }

@@ -2,9 +2,10 @@
 // take the first answer, as example 2b did; then cancel the request that lost,
 // instead of leaving it pending when the program ends.
 use std::collections::HashMap;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
+use serde_json::Value;
 use tokio::task::JoinSet;
 
 struct Service {
@@ -26,39 +27,20 @@ static SERVICES: [Service; 2] = [
         ip_key: "query",
     },
 ];
-// reqwest sends no User-Agent unless told to; name ourselves.
-const USER_AGENT: &str = "async-rust-for-the-working-rust-developer";
-
-/// The URL to call: the real one or, when BOOK_STAND_IN holds the address of
-/// the book's local stand-in services (see the appendix), the same path and
-/// query there. Only the three services the stand-in imitates are redirected.
-fn endpoint(real: &str) -> String {
-    let (Ok(stand_in), Ok(url)) = (std::env::var("BOOK_STAND_IN"), reqwest::Url::parse(real))
-    else {
-        return real.to_owned();
-    };
-    match url.host_str() {
-        Some("api.github.com" | "api.ipify.org" | "ip-api.com") => {
-            let query = url
-                .query()
-                .map(|query| format!("?{query}"))
-                .unwrap_or_default();
-            format!("{}{}{query}", stand_in.trim_end_matches('/'), url.path())
-        }
-        _ => real.to_owned(),
-    }
-}
+// Without deadlines a service that accepts the connection and never answers,
+// or never finishes its answer, would keep a fetch waiting forever.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// One request to one service: the address it sees us coming from.
 async fn ask(client: &reqwest::Client, service: &Service) -> anyhow::Result<String> {
     let response = client.get(endpoint(service.url)).send().await?;
     // `error_for_status` turns a 4xx or 5xx answer into an Err.
-    let body = response.error_for_status()?.text().await?;
-    let json: serde_json::Value = serde_json::from_str(&body)?;
+    let json: Value = response.error_for_status()?.json().await?;
     let ip = json
         .get(service.ip_key)
-        .and_then(|ip| ip.as_str())
-        .with_context(|| format!("no {:?} in the answer: {body}", service.ip_key))?;
+        .and_then(Value::as_str)
+        .with_context(|| format!("no {:?} in the answer: {json}", service.ip_key))?;
     Ok(ip.to_owned())
 }
 
@@ -78,7 +60,10 @@ async fn fetch_ip(client: reqwest::Client, service: &Service) -> anyhow::Result<
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> anyhow::Result<()> {
-    let client = reqwest::Client::builder().user_agent(USER_AGENT).build()?;
+    let client = reqwest::Client::builder()
+        .connect_timeout(CONNECT_TIMEOUT)
+        .timeout(REQUEST_TIMEOUT)
+        .build()?;
 
     // One task per service. The JoinSet owns them; `names` says which is which.
     let mut tasks = JoinSet::new();
@@ -107,4 +92,16 @@ async fn main() -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+// The book's offline switch, BOOK_STAND_IN: see Appendix B, "The switch".
+fn endpoint(real: &str) -> String {
+    let url = reqwest::Url::parse(real).expect("the listing's URLs are valid");
+    match (std::env::var("BOOK_STAND_IN"), url.host_str()) {
+        (Ok(stand_in), Some("api.github.com" | "api.ipify.org" | "ip-api.com")) => {
+            let query = url.query().map_or(String::new(), |q| format!("?{q}"));
+            format!("{}{}{query}", stand_in.trim_end_matches('/'), url.path())
+        }
+        _ => real.to_owned(),
+    }
 }

@@ -8,9 +8,10 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use tokio::task::JoinSet;
 
-// GitHub's API refuses requests without a User-Agent, and reqwest sends none;
-// the book's listings all name themselves.
-const USER_AGENT: &str = "async-rust-for-the-working-rust-developer";
+// Without deadlines a service that accepts the connection and never answers,
+// or never finishes its answer, would keep a fetch waiting forever.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// ipify's answer: `{"ip":"203.0.113.7"}`.
 #[derive(Deserialize)]
@@ -38,26 +39,6 @@ impl IpAnswer for Ipify {
 impl IpAnswer for IpApi {
     fn ip(self) -> String {
         self.query
-    }
-}
-
-/// The URL to call: the real one or, when BOOK_STAND_IN holds the address of
-/// the book's local stand-in services (see the appendix), the same path and
-/// query there. Only the three services the stand-in imitates are redirected.
-fn endpoint(real: &str) -> String {
-    let (Ok(stand_in), Ok(url)) = (std::env::var("BOOK_STAND_IN"), reqwest::Url::parse(real))
-    else {
-        return real.to_owned();
-    };
-    match url.host_str() {
-        Some("api.github.com" | "api.ipify.org" | "ip-api.com") => {
-            let query = url
-                .query()
-                .map(|query| format!("?{query}"))
-                .unwrap_or_default();
-            format!("{}{}{query}", stand_in.trim_end_matches('/'), url.path())
-        }
-        _ => real.to_owned(),
     }
 }
 
@@ -102,10 +83,8 @@ async fn fetch_ip<A: IpAnswer>(
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> anyhow::Result<()> {
     let client = reqwest::Client::builder()
-        .user_agent(USER_AGENT)
-        // A service that accepts the request and then never finishes its answer
-        // would otherwise keep us waiting forever (chapter 7 is about timeouts).
-        .timeout(Duration::from_secs(10))
+        .connect_timeout(CONNECT_TIMEOUT)
+        .timeout(REQUEST_TIMEOUT)
         .build()?;
 
     let mut tasks = JoinSet::new();
@@ -133,4 +112,16 @@ async fn main() -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+// The book's offline switch, BOOK_STAND_IN: see Appendix B, "The switch".
+fn endpoint(real: &str) -> String {
+    let url = reqwest::Url::parse(real).expect("the listing's URLs are valid");
+    match (std::env::var("BOOK_STAND_IN"), url.host_str()) {
+        (Ok(stand_in), Some("api.github.com" | "api.ipify.org" | "ip-api.com")) => {
+            let query = url.query().map_or(String::new(), |q| format!("?{q}"));
+            format!("{}{}{query}", stand_in.trim_end_matches('/'), url.path())
+        }
+        _ => real.to_owned(),
+    }
 }

@@ -5,13 +5,14 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use clap::Parser;
-use serde_json::json;
+use serde_json::{Value, json};
 use tokio::task::JoinSet;
 use tokio::time::{sleep, timeout};
 
-// GitHub's API refuses requests without a User-Agent, and reqwest sends none;
-// the book's listings all name themselves.
-const USER_AGENT: &str = "async-rust-for-the-working-rust-developer";
+// The client's own deadlines, for every request whoever waits for it: without
+// them a service that never answers would keep a fetch waiting forever.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
 struct Service {
     name: &'static str,
@@ -59,26 +60,6 @@ fn seconds(text: &str) -> Result<Duration, String> {
     Ok(duration)
 }
 
-/// The URL to call: the real one or, when BOOK_STAND_IN holds the address of
-/// the book's local stand-in services (see the appendix), the same path and
-/// query there. Only the three services the stand-in imitates are redirected.
-fn endpoint(real: &str) -> String {
-    let (Ok(stand_in), Ok(url)) = (std::env::var("BOOK_STAND_IN"), reqwest::Url::parse(real))
-    else {
-        return real.to_owned();
-    };
-    match url.host_str() {
-        Some("api.github.com" | "api.ipify.org" | "ip-api.com") => {
-            let query = url
-                .query()
-                .map(|query| format!("?{query}"))
-                .unwrap_or_default();
-            format!("{}{}{query}", stand_in.trim_end_matches('/'), url.path())
-        }
-        _ => real.to_owned(),
-    }
-}
-
 /// Prints a line when it is dropped before `finished` is set. Rust cancels a
 /// future by dropping it at the `.await` where it waits: no exception is raised
 /// inside it (asyncio raises CancelledError), but its destructors run.
@@ -99,15 +80,16 @@ impl Drop for CancelNotice {
 
 /// One request to one service, and the address in its JSON answer.
 async fn ask(client: &reqwest::Client, service: &Service) -> anyhow::Result<String> {
-    let response = client
+    let answer = client
         .get(endpoint(service.url))
         .send()
         .await?
-        .error_for_status()?;
-    let answer: serde_json::Value = serde_json::from_str(&response.text().await?)?;
+        .error_for_status()?
+        .json::<Value>()
+        .await?;
     let ip = answer
         .get(service.ip_key)
-        .and_then(serde_json::Value::as_str)
+        .and_then(Value::as_str)
         .with_context(|| format!("its answer has no {:?} key", service.ip_key))?;
     Ok(ip.to_owned())
 }
@@ -142,8 +124,10 @@ async fn first_ip(fetches: &mut JoinSet<anyhow::Result<String>>) -> Option<Strin
         match joined {
             Ok(Ok(ip)) => return Some(ip),
             Ok(Err(error)) => eprintln!("{error:#}"),
-            // The task panicked: nothing is aborted before this wait is over.
-            Err(error) => eprintln!("a fetch failed: {error}"),
+            // The fetch panicked, a bug: raise its panic again here, as
+            // `future.result()` re-raises. Nothing aborts a fetch before this
+            // wait is over, so this error is never a cancellation.
+            Err(error) => std::panic::resume_unwind(error.into_panic()),
         }
     }
     None
@@ -158,7 +142,10 @@ async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     println!("Using a {:?} timeout", args.timeout);
 
-    let client = reqwest::Client::builder().user_agent(USER_AGENT).build()?;
+    let client = reqwest::Client::builder()
+        .connect_timeout(CONNECT_TIMEOUT)
+        .timeout(REQUEST_TIMEOUT)
+        .build()?;
     // The article's response is a dict; here it is a JSON object, the body a
     // web handler would send back.
     let mut response = json!({
@@ -188,4 +175,16 @@ async fn main() -> anyhow::Result<()> {
 
     println!("{response}");
     Ok(())
+}
+
+// The book's offline switch, BOOK_STAND_IN: see Appendix B, "The switch".
+fn endpoint(real: &str) -> String {
+    let url = reqwest::Url::parse(real).expect("the listing's URLs are valid");
+    match (std::env::var("BOOK_STAND_IN"), url.host_str()) {
+        (Ok(stand_in), Some("api.github.com" | "api.ipify.org" | "ip-api.com")) => {
+            let query = url.query().map_or(String::new(), |q| format!("?{q}"));
+            format!("{}{}{query}", stand_in.trim_end_matches('/'), url.path())
+        }
+        _ => real.to_owned(),
+    }
 }
