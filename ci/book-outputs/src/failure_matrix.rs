@@ -196,14 +196,12 @@ fn judge(listing: &Listing, mode: &Mode, success: bool, output: &str) -> Outcome
         };
     }
     if success {
-        // Compared as `comparable` does: a race may be won by the other IP service.
-        let normal: Vec<String> = normal_lines(listing)
-            .iter()
-            .map(|l| comparable(l))
-            .collect();
+        // Compared exactly, not as `comparable` does: a line that differs from a normal one
+        // only in the service it names is news, and the row must show it.
+        let normal = normal_lines(listing);
         let mut lines: Vec<String> = masked(listing, output)
             .into_iter()
-            .filter(|line| !line.trim().is_empty() && !normal.contains(&comparable(line)))
+            .filter(|line| !line.trim().is_empty() && !normal.contains(line))
             .collect();
         lines.sort();
         lines.dedup();
@@ -239,10 +237,20 @@ fn judge(listing: &Listing, mode: &Mode, success: bool, output: &str) -> Outcome
 }
 
 /// The lines of the listing's own output files, masked: what it prints when all goes well.
+/// Runs that show a failure on purpose (a `fails` file, or a `fail=` scenario) are left out,
+/// so that a row shows every line of a failure, even one its chapter shows too.
 fn normal_lines(listing: &Listing) -> Vec<String> {
     crate::output_files(listing)
         .iter()
+        .filter(|file| {
+            let name = file
+                .file_name()
+                .and_then(|name| name.to_str())
+                .unwrap_or("");
+            !listing.fails.contains(&name)
+        })
         .filter_map(|file| std::fs::read_to_string(file).ok())
+        .filter(|text| !text.lines().next().unwrap_or("").contains("fail="))
         .flat_map(|text| masked(listing, text.split_once('\n').map_or("", |(_, rest)| rest)))
         .collect()
 }
@@ -308,7 +316,7 @@ pub fn render(cells: &[Cell]) -> String {
             };
             write!(
                 page,
-                "\n### `{current}`\n\nFrom [its chapter]({chapter}.md). \
+                "\n## `{current}`\n\nFrom [its chapter]({chapter}.md). \
                  Run as `BOOK_STAND_IN=<below> cargo run -p {current}{args}`.\n\n\
                  | the network | the listing | what it prints |\n|---|---|---|\n"
             )
