@@ -579,3 +579,165 @@ test('axe-core finds no WCAG 2.1 A/AA violation on any page in any of the five t
         assert.fail(`${problems.length} axe-core violations (first ${shown.length}):\n  ${shown.join('\n  ')}`);
     }
 });
+
+// ---------------------------------------------------------------- keyboard, print, phone
+
+test('the copy button is reached with Tab, shows with a focus ring, copies on Enter and announces "Copied"', { timeout: 30_000 }, async () => {
+    const context = await newContext();
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin });
+    const { page, pageName } = await openListingPage(context);
+    await page.evaluate(() => navigator.clipboard.writeText('(clipboard not written)'));
+    const figure = page.locator('figure.listing').first();
+    const relativePath = (await figure.locator('figcaption code').first().textContent()).trim();
+    const expected = fs.readFileSync(path.resolve(repoRoot, relativePath), 'utf8');
+    // Tab from the top of the page until the first listing's copy button has the focus.
+    await page.evaluate(() => document.activeElement?.blur());
+    let reached = false;
+    for (let presses = 0; presses < 200 && !reached; presses++) {
+        await page.keyboard.press('Tab');
+        reached = await page.evaluate(() => document.activeElement
+            === document.querySelector('figure.listing pre > .buttons .clip-button'));
+    }
+    assert.ok(reached, `${pageName}: 200 presses of Tab never reached the first listing's copy button`);
+    // mdBook fades the buttons in over 0.1 s.
+    await page.waitForFunction(() => getComputedStyle(document.activeElement.closest('.buttons')).opacity === '1',
+        null, { timeout: 2_000 }).catch(() => {});
+    const look = await page.evaluate(() => {
+        const button = document.activeElement;
+        const style = getComputedStyle(button);
+        const buttons = getComputedStyle(button.closest('.buttons'));
+        const box = button.getBoundingClientRect();
+        return {
+            visibility: buttons.visibility,
+            opacity: Number(buttons.opacity),
+            width: box.width,
+            height: box.height,
+            outlineStyle: style.outlineStyle,
+            outlineWidth: parseFloat(style.outlineWidth),
+        };
+    });
+    assert.equal(look.visibility, 'visible', `${pageName}: the focused copy button is not visible`);
+    assert.equal(look.opacity, 1, `${pageName}: the focused copy button is transparent (opacity ${look.opacity})`);
+    assert.ok(look.width > 10 && look.height > 10, `${pageName}: the focused copy button has no size`);
+    assert.ok(look.outlineStyle !== 'none' && look.outlineWidth >= 2,
+        `${pageName}: the focused copy button has no focus ring (outline ${look.outlineStyle} ${look.outlineWidth}px)`);
+    await page.keyboard.press('Enter');
+    const status = page.locator('[role="status"][aria-live="polite"]');
+    await page.waitForFunction(() => document.querySelector('[role="status"][aria-live="polite"]')
+        ?.textContent.trim() === 'Copied', null, { timeout: 5_000 }).catch(() => {});
+    const announced = await status.count() > 0 ? (await status.first().textContent()).trim() : '(no live region)';
+    const copied = await page.evaluate(() => navigator.clipboard.readText());
+    await context.close();
+    assert.equal(announced, 'Copied', `${pageName}: after Enter on the copy button the live region says "${announced}"`);
+    assert.equal(copied.replace(/\r?\n$/, ''), expected.replace(/\r?\n$/, ''),
+        `${pageName}: Enter on the copy button must copy ${relativePath}`);
+});
+
+test('printing shows every listing\'s dependencies and keeps each caption with its code', { timeout: 30_000 }, async t => {
+    const context = await newContext();
+    const page = await context.newPage();
+    await page.goto(`${origin}/print.html`, { waitUntil: 'load' });
+    await page.emulateMedia({ media: 'print' });
+    const measured = await page.evaluate(() => {
+        // Closed, as a reader leaves them: the stylesheet alone must show them on paper.
+        document.querySelectorAll('details').forEach(details => { details.open = false; });
+        const details = [...document.querySelectorAll('details')];
+        const hidden = details
+            .filter(d => {
+                const code = d.querySelector('pre > code');
+                return !code || !code.checkVisibility() || code.getBoundingClientRect().height < 10;
+            })
+            .map(d => d.querySelector('summary')?.textContent.trim() ?? '(no summary)');
+        const captions = [...document.querySelectorAll('figure.listing > figcaption')];
+        const strandable = captions
+            .filter(c => !['avoid-page', 'avoid'].includes(getComputedStyle(c).breakAfter))
+            .map(c => c.textContent.trim().slice(0, 40));
+        const unbreakable = [...document.querySelectorAll('figure.listing > pre')]
+            .filter(pre => getComputedStyle(pre).breakInside !== 'auto')
+            .map(pre => pre.closest('figure').id);
+        return { details: details.length, hidden, captions: captions.length, strandable, unbreakable };
+    });
+    await context.close();
+    t.diagnostic(`print.html: ${measured.details} dependency blocks, ${measured.captions} listing captions`);
+    assert.ok(measured.details > 0 && measured.captions > 0, 'print.html has no <details> or no listing caption to check');
+    assert.deepEqual(measured.hidden, [], 'dependency blocks whose code does not show in print');
+    assert.deepEqual(measured.strandable, [], 'captions that a page break may separate from their code (break-after)');
+    assert.deepEqual(measured.unbreakable, [], 'listings that cannot break across pages (their caption is left behind)');
+});
+
+/** In the page: every listing caption's path, whether it wraps, and where. */
+function measureCaptionPaths() {
+    const viewport = document.documentElement.clientWidth;
+    const result = { viewport, overflow: document.documentElement.scrollWidth - viewport, paths: [] };
+    document.querySelectorAll('figure.listing > figcaption').forEach(caption => {
+        const code = caption.querySelector('code');
+        if (!code) {
+            return;
+        }
+        // The line each character sits on (by its top), and the characters that end a line.
+        const walker = document.createTreeWalker(code, NodeFilter.SHOW_TEXT);
+        const chars = [];
+        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+            for (let i = 0; i < node.length; i++) {
+                const range = document.createRange();
+                range.setStart(node, i);
+                range.setEnd(node, i + 1);
+                const rect = range.getClientRects()[0];
+                if (rect) {
+                    chars.push({ char: node.data[i], top: Math.round(rect.top), right: rect.right });
+                }
+            }
+        }
+        const breaksAfter = [];
+        for (let i = 0; i + 1 < chars.length; i++) {
+            if (chars[i + 1].top > chars[i].top + 2) {
+                breaksAfter.push(code.textContent.slice(0, i + 1));
+            }
+        }
+        const box = caption.getBoundingClientRect();
+        result.paths.push({
+            path: code.textContent,
+            breaksAfter,
+            sticksOut: chars.some(c => c.right > box.right + 1) || caption.scrollWidth > caption.clientWidth + 1,
+        });
+    });
+    return result;
+}
+
+test('on a 375 px phone a caption\'s path breaks only after "/", and nothing sticks out', { timeout: 40_000 }, async t => {
+    const listingPages = chapterPages().filter(name => /<figure class="listing"[ >]/.test(readPage(name)));
+    assert.ok(listingPages.length > 0, 'no page with a listing');
+    const problems = [];
+    let wrapped = 0;
+    for (const javaScriptEnabled of [true, false]) {
+        const context = await newContext([], { viewport: { width: 375, height: 800 }, isMobile: true, hasTouch: true, javaScriptEnabled });
+        const page = await context.newPage();
+        for (const name of listingPages) {
+            await page.goto(`${origin}/${name}`, { waitUntil: 'load' });
+            const measured = await page.evaluate(measureCaptionPaths);
+            const mode = javaScriptEnabled ? '' : ' (JavaScript off)';
+            if (measured.overflow > 1) {
+                problems.push(`${name}${mode}: the page is ${measured.overflow} px wider than the 375 px screen`);
+            }
+            for (const { path: p, breaksAfter, sticksOut } of measured.paths) {
+                if (sticksOut) {
+                    problems.push(`${name}${mode}: caption with ${p} sticks out of its bar`);
+                }
+                if (javaScriptEnabled) {
+                    wrapped += breaksAfter.length > 0;
+                    for (const head of breaksAfter) {
+                        if (!head.endsWith('/')) {
+                            problems.push(`${name}: ${p} breaks after "${head.slice(-12)}", not after a "/"`);
+                        }
+                    }
+                }
+            }
+        }
+        await context.close();
+    }
+    t.diagnostic(`${wrapped} caption paths wrap at 375 px (JavaScript on)`);
+    assert.ok(wrapped > 0, 'no caption path wraps at 375 px: the check would prove nothing');
+    if (problems.length > 0) {
+        assert.fail(problems.join('\n'));
+    }
+});
