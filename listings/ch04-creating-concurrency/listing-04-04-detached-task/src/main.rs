@@ -38,8 +38,9 @@ async fn main() -> Result<(), JoinError> {
     let ipify = tokio::spawn(fetch_ip("ipify", Duration::from_millis(50), start));
     let ip_api = tokio::spawn(fetch_ip("ip-api", Duration::from_millis(200), start));
 
-    // Awaiting a JoinHandle gives the task's output, or a JoinError if it
-    // panicked. The losing handle is dropped here; that detaches its task.
+    // Awaiting a JoinHandle gives the task's output, or a JoinError if the
+    // task panicked or was cancelled (aborted, or dropped by a runtime that
+    // shut down). The losing handle is dropped here; that detaches its task.
     let winner = tokio::select! {
         biased;
         service = ipify => service?,
