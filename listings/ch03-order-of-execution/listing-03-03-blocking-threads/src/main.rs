@@ -44,7 +44,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     runtime.block_on(async {
         // Like `loop.run_in_executor(executor, task, pid)`: each call runs on
         // a pool thread, and its JoinHandle is a future that awaits the result.
-        // Eight start at once; the ninth waits for a free thread.
+        // At most eight run at once; the ninth may wait for a free thread.
         let handles = (1..10).map(|pid| spawn_blocking(move || blocking_task(pid)));
         // If a closure panics, its handle gives a JoinError: `try_join_all`
         // stops there, and `?` passes it on.
