@@ -68,7 +68,7 @@ async fn asynchronous() -> anyhow::Result<()> {
         .connect_timeout(CONNECT_TIMEOUT)
         .timeout(REQUEST_TIMEOUT)
         .build()?;
-    // All three at once, as the article's `asyncio.wait(tasks)`; unlike it, stops at the first error.
+    // All three at once, like the article's `asyncio.wait(tasks)`, but stops at the first error.
     try_join_all((1..=MAX_CLIENTS).map(|pid| fetch_async(&client, pid))).await?;
     println!("Process took: {:.2} seconds", start.elapsed().as_secs_f64());
     Ok(())
