@@ -23,7 +23,8 @@ async fn main() {
     println!("tokio::spawn hands both to the scheduler:");
     let a = tokio::spawn(two_steps("a"));
     let b = tokio::spawn(two_steps("b"));
-    // A task that panicked comes back as an Err here; say so and move on.
+    // An Err here means the task panicked or was aborted (nothing aborts
+    // these); say so and move on.
     for (name, handle) in [("a", a), ("b", b)] {
         if let Err(error) = handle.await {
             eprintln!("task {name} failed: {error}");
