@@ -263,3 +263,38 @@ fn file_name(path: &Path) -> String {
         .to_string_lossy()
         .into_owned()
 }
+
+/// Part I is meant to be read in an evening: the Introduction and chapters 1-8 together
+/// stay within 13,500 words, counted as `wc -w` counts them (code included).
+#[test]
+fn part_one_reads_in_an_evening() {
+    const MOST_WORDS: usize = 13_500;
+    let src = repo_root().join("src");
+    let mut chapters: Vec<PathBuf> = fs::read_dir(&src)
+        .expect("src/ can be read")
+        .map(|entry| entry.expect("src/ can be read").path())
+        .filter(|path| {
+            let name = file_name(path);
+            name == "introduction.md"
+                || (name.starts_with("ch0") && name.ends_with(".md") && name.as_str() < "ch09")
+        })
+        .collect();
+    chapters.sort();
+    assert_eq!(
+        chapters.len(),
+        9,
+        "the Introduction and chapters 1-8: {chapters:?}"
+    );
+    let counts: Vec<(String, usize)> = chapters
+        .iter()
+        .map(|path| {
+            let text = fs::read_to_string(path).expect("a chapter can be read");
+            (file_name(path), text.split_whitespace().count())
+        })
+        .collect();
+    let total: usize = counts.iter().map(|(_, words)| words).sum();
+    assert!(
+        total <= MOST_WORDS,
+        "Part I has {total} words, more than {MOST_WORDS}: {counts:?}"
+    );
+}
