@@ -643,6 +643,27 @@ test('the copy button is reached with Tab, shows with a focus ring, copies on En
         `${pageName}: Enter on the copy button must copy ${relativePath}`);
 });
 
+test('the sidebar toggle is a button the keyboard reaches and works', { timeout: 20_000 }, async () => {
+    const context = await newContext();
+    const { page, pageName } = await openListingPage(context);
+    const toggle = page.locator('#mdbook-sidebar-toggle');
+    const state = () => page.evaluate(() => ({
+        visible: document.documentElement.classList.contains('sidebar-visible'),
+        expanded: document.getElementById('mdbook-sidebar-toggle').getAttribute('aria-expanded'),
+        role: document.getElementById('mdbook-sidebar-toggle').getAttribute('role'),
+        tabIndex: document.getElementById('mdbook-sidebar-toggle').tabIndex,
+    }));
+    const before = await state();
+    assert.equal(before.role, 'button', `${pageName}: the sidebar toggle has role ${before.role}`);
+    assert.equal(before.tabIndex, 0, `${pageName}: the sidebar toggle is not in the tab order`);
+    await toggle.focus();
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(v => document.documentElement.classList.contains('sidebar-visible') !== v, before.visible);
+    const after = await state();
+    await context.close();
+    assert.equal(after.expanded, String(after.visible), `${pageName}: aria-expanded ${after.expanded} but sidebar visible ${after.visible}`);
+});
+
 test('printing shows every listing\'s dependencies and keeps each caption with its code', { timeout: 30_000 }, async t => {
     const context = await newContext();
     const page = await context.newPage();
