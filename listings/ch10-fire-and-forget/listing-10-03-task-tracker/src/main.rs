@@ -1,0 +1,2 @@
+// Placeholder: this listing is being written.
+fn main() {}
