@@ -12,7 +12,7 @@ use futures::stream::{self, StreamExt as _};
 use tokio_util::sync::CancellationToken;
 
 use crate::scenario::{Failure, Service};
-use crate::services::{self, Answer, RequestFacts};
+use crate::services::{self, Answer, HackerNewsPath, RequestFacts};
 
 /// How long a cut connection stays open after its first bytes. hyper writes buffered bytes
 /// out when the body has nothing ready, so this pause makes sure the client really receives
@@ -27,6 +27,12 @@ pub fn respond(
 ) -> Response {
     match failure {
         Failure::ServerError => services::server_error().into_response(),
+        Failure::NullItem => match request.hacker_news {
+            Some(HackerNewsPath::Item(_)) => services::hacker_news_null().into_response(),
+            // The top stories, and the other services (the rule is for `hn` only), answer
+            // as usual.
+            _ => services::normal_answer(service, request).into_response(),
+        },
         Failure::TooManyRequests => {
             services::rate_limit_answer(service, StatusCode::TOO_MANY_REQUESTS).into_response()
         }

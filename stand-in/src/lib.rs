@@ -1,6 +1,6 @@
 //! One local HTTP server that stands in for every public service the book's listings call:
-//! GitHub's events API, ipify and ip-api, with their paths, headers and JSON shapes, so that
-//! every listing runs offline and the tests never touch the internet.
+//! GitHub's events API, ipify, ip-api and Hacker News, with their paths, headers and JSON
+//! shapes, so that every listing runs offline and the tests never touch the internet.
 //!
 //! A listing switches to the stand-in when the `BOOK_STAND_IN` environment variable holds the
 //! stand-in's base URL: it keeps the real URL's path and query and replaces only the scheme,
@@ -20,7 +20,9 @@
 //! ```
 
 mod failures;
+pub mod hacker_news;
 pub mod scenario;
+mod stats;
 
 // The README's Rust block runs as a doctest, so that its example of the library stays true.
 #[cfg(doctest)]
@@ -28,12 +30,14 @@ pub mod scenario;
 struct ReadmeDoctests;
 mod services;
 
+use std::collections::HashMap;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::{Path, Request, State};
 use axum::http::header::USER_AGENT;
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
@@ -47,9 +51,15 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tower::{Layer as _, ServiceExt as _};
 
-pub use scenario::{Behaviour, Failure, Latency, Scenario, ScenarioError, Service};
-use services::RequestFacts;
+pub use scenario::{Behaviour, Failure, Latency, Nth, Scenario, ScenarioError, Service};
 pub use services::{DOCUMENTATION_IP, RETRY_AFTER_SECONDS};
+use services::{HackerNewsPath, RequestFacts};
+use stats::Tracker;
+pub use stats::{LOG_LIMIT, RequestRecord, Stats, peak_in_flight};
+
+/// The stand-in's own path, answered after an optional scenario prefix too: the counts of
+/// [`Stats`] as JSON; with `?reset`, the counts so far, and the counting starts afresh.
+pub const STATS_PATH: &str = "/stand-in/stats";
 
 /// The environment variable every HTTP listing reads to find the stand-in.
 pub const ENV_VAR: &str = "BOOK_STAND_IN";
@@ -96,6 +106,7 @@ pub struct StandIn {
     base_url: String,
     shutting_down: CancellationToken,
     server: Option<JoinHandle<io::Result<()>>>,
+    tracker: Arc<Tracker>,
 }
 
 /// Starts a stand-in on the current Tokio runtime and returns once it is listening, so the
@@ -118,13 +129,9 @@ pub async fn spawn(config: Config) -> io::Result<StandIn> {
         let _ = connection.set_nodelay(true);
     });
     let shutting_down = CancellationToken::new();
-    let services = services_router(AppState {
-        run_scenario: config.scenario,
-        shutting_down: shutting_down.clone(),
-    });
-    // The prefix layer wraps the router rather than sitting inside it, because a router
-    // matches the path before its own layers run.
-    let app = axum::middleware::map_request(take_scenario_prefix).layer(services);
+    let state = AppState::new(config.scenario, shutting_down.clone());
+    let tracker = Arc::clone(&state.tracker);
+    let app = app(state);
     let server = serve(
         listener,
         app,
@@ -136,7 +143,28 @@ pub async fn spawn(config: Config) -> io::Result<StandIn> {
         base_url: format!("http://{}", connectable(addr)),
         shutting_down,
         server: Some(tokio::spawn(server)),
+        tracker,
     })
+}
+
+/// Every route, behind the scenario prefix and the request counting.
+fn app(
+    state: AppState,
+) -> impl tower::Service<
+    Request,
+    Response = Response,
+    Error = std::convert::Infallible,
+    Future = impl Send + 'static,
+> + Clone
++ Send
++ 'static {
+    let tracker = Arc::clone(&state.tracker);
+    let services = services_router(state);
+    // The prefix layer wraps the router rather than sitting inside it, because a router
+    // matches the path before its own layers run. Counting wraps both, so that it also
+    // sees a request whose prefix is wrong.
+    let with_prefix = axum::middleware::map_request(take_scenario_prefix).layer(services);
+    axum::middleware::from_fn_with_state(tracker, count_request).layer(with_prefix)
 }
 
 /// What `axum::serve(...).with_graceful_shutdown(...)` does, plus a header-read timeout,
@@ -200,6 +228,23 @@ impl StandIn {
         format!("{}{}{rules}", self.base_url, scenario::PREFIX)
     }
 
+    /// The counts since the start, or since the last reset; as `GET /stand-in/stats`.
+    pub fn stats(&self) -> Stats {
+        self.tracker.stats()
+    }
+
+    /// Starts the counts and the request log afresh, as `GET /stand-in/stats?reset` does,
+    /// and returns the counts as they were.
+    pub fn reset_stats(&self) -> Stats {
+        self.tracker.reset()
+    }
+
+    /// Every request since the start or the last reset, in the order they arrived (the last
+    /// [`LOG_LIMIT`] of them), with its service, path, status and times.
+    pub fn requests(&self) -> Vec<RequestRecord> {
+        self.tracker.requests()
+    }
+
     /// Stops accepting connections, ends hanging and waiting responses, and waits up to
     /// [`SHUTDOWN_GRACE`] for open connections to finish.
     pub async fn shutdown(mut self) -> io::Result<()> {
@@ -239,14 +284,69 @@ fn connectable(addr: SocketAddr) -> SocketAddr {
 struct AppState {
     run_scenario: Scenario,
     shutting_down: CancellationToken,
+    tracker: Arc<Tracker>,
+    /// How many Hacker News requests each scenario text has had, for `hn.fail-at` and
+    /// `hn.fail-every`.
+    hacker_news_requests: Arc<Mutex<HashMap<String, u64>>>,
 }
 
-/// The three services at their real paths.
+impl AppState {
+    fn new(run_scenario: Scenario, shutting_down: CancellationToken) -> AppState {
+        AppState {
+            run_scenario,
+            shutting_down,
+            tracker: Tracker::new(),
+            hacker_news_requests: Arc::default(),
+        }
+    }
+
+    /// Counts one more Hacker News request for the scenario text `rules` and returns its
+    /// number, from 1.
+    fn count_hacker_news_request(&self, rules: &str) -> u64 {
+        let mut counts = self
+            .hacker_news_requests
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let count = counts.entry(rules.to_owned()).or_insert(0);
+        *count += 1;
+        *count
+    }
+}
+
+/// The scenario prefix's rules as written, handed to the handlers with the parsed scenario.
+#[derive(Clone, Debug, Default)]
+struct ScenarioText(Arc<str>);
+
+/// The services at their real paths, and the stand-in's own statistics.
 fn services_router(state: AppState) -> Router {
     Router::new()
         .route("/events", handler(Service::GitHub))
         .route("/", handler(Service::Ipify))
         .route("/json", handler(Service::IpApi))
+        .route(
+            "/v0/topstories.json",
+            hacker_news(HackerNewsPath::TopStories),
+        )
+        .route(
+            "/v0/item/{file}",
+            get(
+                |state: State<AppState>,
+                 scenario: Extension<Scenario>,
+                 text: Extension<ScenarioText>,
+                 Path(file): Path<String>,
+                 request: Request| async move {
+                    // Firebase answers `null` for an id that is no item, a number or not.
+                    match file.strip_suffix(".json") {
+                        Some(id) => {
+                            let path = HackerNewsPath::Item(id.parse().ok());
+                            hacker_news_answer(path, state, scenario, text).await
+                        }
+                        None => no_such_service(request).await,
+                    }
+                },
+            ),
+        )
+        .route(STATS_PATH, get(stats_answer))
         .fallback(no_such_service)
         .with_state(state)
 }
@@ -256,11 +356,100 @@ fn handler(service: Service) -> MethodRouter<AppState> {
     get(
         move |State(state): State<AppState>,
               Extension(scenario): Extension<Scenario>,
+              Extension(ScenarioText(text)): Extension<ScenarioText>,
               headers: HeaderMap,
               uri: Uri| async move {
-            answer(service, &state, &scenario, request_facts(&headers, &uri)).await
+            answer(
+                service,
+                &state,
+                &scenario,
+                &text,
+                request_facts(&headers, &uri),
+            )
+            .await
         },
     )
+}
+
+fn hacker_news(path: HackerNewsPath) -> MethodRouter<AppState> {
+    get(
+        move |state: State<AppState>,
+              scenario: Extension<Scenario>,
+              text: Extension<ScenarioText>| {
+            hacker_news_answer(path, state, scenario, text)
+        },
+    )
+}
+
+async fn hacker_news_answer(
+    path: HackerNewsPath,
+    State(state): State<AppState>,
+    Extension(scenario): Extension<Scenario>,
+    Extension(ScenarioText(text)): Extension<ScenarioText>,
+) -> Response {
+    let facts = RequestFacts {
+        hacker_news: Some(path),
+        ..RequestFacts::default()
+    };
+    answer(Service::HackerNews, &state, &scenario, &text, facts).await
+}
+
+/// `GET /stand-in/stats[?reset]`.
+async fn stats_answer(State(state): State<AppState>, uri: Uri) -> Response {
+    let reset = uri.query().is_some_and(|query| {
+        query
+            .split('&')
+            .any(|pair| pair == "reset" || pair.starts_with("reset="))
+    });
+    let stats = if reset {
+        state.tracker.reset()
+    } else {
+        state.tracker.stats()
+    };
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        stats.to_json(),
+    )
+        .into_response()
+}
+
+/// The service whose real path `path` is, if any.
+fn service_of(path: &str) -> Option<Service> {
+    match path {
+        "/events" => Some(Service::GitHub),
+        "/" => Some(Service::Ipify),
+        "/json" => Some(Service::IpApi),
+        "/v0/topstories.json" => Some(Service::HackerNews),
+        _ if path.starts_with("/v0/item/") => Some(Service::HackerNews),
+        _ => None,
+    }
+}
+
+/// Counts every request but those for the statistics themselves, and logs it.
+async fn count_request(
+    State(tracker): State<Arc<Tracker>>,
+    request: Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let (rules, real_path) = match scenario::split_path(request.uri().path()) {
+        Ok((_, real_path)) => (
+            scenario::rules_text(request.uri().path()).to_owned(),
+            real_path,
+        ),
+        Err(_) => (String::new(), request.uri().path().to_owned()),
+    };
+    if real_path == STATS_PATH {
+        return next.run(request).await;
+    }
+    let service = service_of(&real_path);
+    let path = match request.uri().query() {
+        Some(query) => format!("{real_path}?{query}"),
+        None => real_path,
+    };
+    let in_flight = tracker.arrive(service, rules, path);
+    let response = next.run(request).await;
+    in_flight.answered(response.status());
+    response
 }
 
 /// Takes the scenario prefix off the path, so that the router sees the real service's path,
@@ -273,17 +462,20 @@ async fn take_scenario_prefix(mut request: Request) -> Result<Request, Response>
         Some(query) => format!("{real_path}?{query}"),
         None => real_path,
     };
+    let text = ScenarioText(scenario::rules_text(request.uri().path()).into());
     *request.uri_mut() = path_and_query
         .parse::<Uri>()
         .map_err(|error| bad_request(format!("stand-in: bad path: {error}\n")))?;
     request.extensions_mut().insert(scenario);
+    request.extensions_mut().insert(text);
     Ok(request)
 }
 
 async fn no_such_service(request: Request) -> Response {
     let message = format!(
-        "stand-in: nothing at {}; it answers GET /events (GitHub), GET /?format=json (ipify) \
-         and GET /json (ip-api), each optionally after a /scenario/<rules> prefix\n",
+        "stand-in: nothing at {}; it answers GET /events (GitHub), GET /?format=json (ipify), \
+         GET /json (ip-api), GET /v0/item/<id>.json and GET /v0/topstories.json \
+         (Hacker News), each optionally after a /scenario/<rules> prefix\n",
         request.uri().path()
     );
     (StatusCode::NOT_FOUND, message).into_response()
@@ -298,18 +490,25 @@ fn request_facts(headers: &HeaderMap, uri: &Uri) -> RequestFacts {
         wants_json: uri
             .query()
             .is_some_and(|query| query.split('&').any(|pair| pair == "format=json")),
+        hacker_news: None,
     }
 }
 
 /// One request to one service: wait as long as the scenario says, then answer like the real
-/// service or fail the way the scenario says.
+/// service or fail the way the scenario says. `rules` is the scenario prefix as written,
+/// which Hacker News's position rules count by.
 async fn answer(
     service: Service,
     state: &AppState,
     request_scenario: &Scenario,
+    rules: &str,
     facts: RequestFacts,
 ) -> Response {
     let behaviour = Behaviour::for_request(service, &state.run_scenario, request_scenario);
+    // Counted on arrival, so that the numbers follow the order the requests were sent in.
+    let fails_by_position = service == Service::HackerNews
+        && Scenario::nth_failure(service, &state.run_scenario, request_scenario)
+            .is_some_and(|nth| nth.hits(state.count_hacker_news_request(rules)));
     let wait = behaviour.latency.sample();
     if !wait.is_zero() {
         tokio::select! {
@@ -323,6 +522,9 @@ async fn answer(
     // GitHub turns such requests away at its front door, before anything else can go wrong.
     if service == Service::GitHub && !facts.has_user_agent {
         return services::github_without_user_agent().into_response();
+    }
+    if fails_by_position {
+        return services::server_error().into_response();
     }
     match behaviour.failure {
         None => services::normal_answer(service, facts).into_response(),
@@ -340,10 +542,7 @@ mod tests {
     // client's own timeouts, so they measure real time with generous bounds instead.)
 
     fn state() -> AppState {
-        AppState {
-            run_scenario: Scenario::default(),
-            shutting_down: CancellationToken::new(),
-        }
+        AppState::new(Scenario::default(), CancellationToken::new())
     }
 
     fn scenario(rules: &str) -> Scenario {
@@ -353,6 +552,7 @@ mod tests {
     const JSON_PLEASE: RequestFacts = RequestFacts {
         has_user_agent: true,
         wants_json: true,
+        hacker_news: None,
     };
 
     #[tokio::test(start_paused = true)]
@@ -362,6 +562,7 @@ mod tests {
             Service::Ipify,
             &state(),
             &scenario("latency=2s"),
+            "",
             JSON_PLEASE,
         )
         .await;
@@ -379,6 +580,7 @@ mod tests {
                 Service::IpApi,
                 &state(),
                 &scenario("latency=1s..3s"),
+                "",
                 JSON_PLEASE,
             )
             .await;
@@ -397,7 +599,7 @@ mod tests {
             (Service::GitHub, Duration::ZERO),
         ] {
             let started = tokio::time::Instant::now();
-            answer(service, &state(), &only_ipify_slow, JSON_PLEASE).await;
+            answer(service, &state(), &only_ipify_slow, "", JSON_PLEASE).await;
             assert_eq!(started.elapsed(), expected_wait, "{service:?}");
         }
     }
@@ -407,7 +609,7 @@ mod tests {
         let state = state();
         let started = tokio::time::Instant::now();
         let a_minute = scenario("latency=60s");
-        let waiting = answer(Service::GitHub, &state, &a_minute, JSON_PLEASE);
+        let waiting = answer(Service::GitHub, &state, &a_minute, "", JSON_PLEASE);
         // `join!` polls `waiting` first, so it is asleep before the token is cancelled; the
         // yield keeps the runtime busy, so the paused clock does not jump ahead a minute.
         let (response, ()) = tokio::join!(waiting, async {

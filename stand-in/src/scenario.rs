@@ -6,11 +6,13 @@
 //! ```text
 //! scenario := rule ("," rule)*
 //! rule     := [service "."] setting
-//! service  := "github" | "ipify" | "ip-api"
+//! service  := "github" | "ipify" | "ip-api" | "hn"
 //! setting  := "latency=" duration [".." duration]
 //!           | "fail=" ("none" | "500" | "429" | "rate-limit" | "malformed"
 //!                     | "missing-key" | "cut" | "hang")
+//!           | "fail=null" | "fail-at=" count | "fail-every=" count    (hn only)
 //! duration := number ("ms" | "s"), or "0"        e.g. 200ms, 1.5s; at most 60s
+//! count    := a whole number; 0 takes the rule back
 //! ```
 //!
 //! The syntax uses no spaces and no character that a shell or a URL path treats specially,
@@ -29,10 +31,17 @@ pub enum Service {
     Ipify,
     /// `GET http://ip-api.com/json`
     IpApi,
+    /// `GET https://hacker-news.firebaseio.com/v0/item/{id}.json` and `.../v0/topstories.json`
+    HackerNews,
 }
 
 impl Service {
-    pub const ALL: [Service; 3] = [Service::GitHub, Service::Ipify, Service::IpApi];
+    pub const ALL: [Service; 4] = [
+        Service::GitHub,
+        Service::Ipify,
+        Service::IpApi,
+        Service::HackerNews,
+    ];
 
     /// The name a scenario rule uses to pick this service.
     pub fn name(self) -> &'static str {
@@ -40,6 +49,7 @@ impl Service {
             Service::GitHub => "github",
             Service::Ipify => "ipify",
             Service::IpApi => "ip-api",
+            Service::HackerNews => "hn",
         }
     }
 }
@@ -129,10 +139,13 @@ pub enum Failure {
     ConnectionCut,
     /// `fail=hang`: headers and part of the body, then nothing, until the server shuts down.
     NeverEnds,
+    /// `hn.fail=null`: every item answers `null`, as a missing item does (Hacker News only;
+    /// `topstories.json` answers as usual).
+    NullItem,
 }
 
 impl Failure {
-    const NAMES: [(&'static str, Failure); 7] = [
+    const NAMES: [(&'static str, Failure); 8] = [
         ("500", Failure::ServerError),
         ("429", Failure::TooManyRequests),
         ("rate-limit", Failure::RateLimited),
@@ -140,6 +153,7 @@ impl Failure {
         ("missing-key", Failure::MissingKey),
         ("cut", Failure::ConnectionCut),
         ("hang", Failure::NeverEnds),
+        ("null", Failure::NullItem),
     ];
 
     /// The name a scenario rule uses (`fail=<name>`).
@@ -176,10 +190,33 @@ impl Behaviour {
     }
 }
 
+/// A failure by position: which of a run's Hacker News requests answer `500`
+/// (`hn.fail-at=N`, `hn.fail-every=N`). Requests are counted from 1, from the stand-in's
+/// start, separately for each scenario text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Nth {
+    /// Only the Nth request.
+    At(u64),
+    /// The Nth, the 2Nth, and so on.
+    Every(u64),
+}
+
+impl Nth {
+    /// Whether the request counted `number` (from 1) fails.
+    pub fn hits(self, number: u64) -> bool {
+        match self {
+            Nth::At(n) => number == n,
+            Nth::Every(n) => n > 0 && number.is_multiple_of(n),
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Setting {
     Latency(Latency),
     Fail(Option<Failure>),
+    /// `None`: `fail-at=0` or `fail-every=0`, which take a position rule back.
+    FailNth(Option<Nth>),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -209,8 +246,23 @@ impl Scenario {
             match rule.setting {
                 Setting::Latency(latency) => behaviour.latency = latency,
                 Setting::Fail(failure) => behaviour.failure = failure,
+                Setting::FailNth(_) => {}
             }
         }
+    }
+
+    /// The position rule (`hn.fail-at`, `hn.fail-every`) for `service` after `run` and then
+    /// `request`, the later rule winning; `None` when there is none.
+    pub fn nth_failure(service: Service, run: &Scenario, request: &Scenario) -> Option<Nth> {
+        let mut nth = None;
+        for rule in run.rules.iter().chain(&request.rules) {
+            if let (Some(named), Setting::FailNth(setting)) = (rule.service, rule.setting)
+                && named == service
+            {
+                nth = setting;
+            }
+        }
+        nth
     }
 
     /// Two rules for every service: wait `behaviour.latency`, then fail as `behaviour.failure`
@@ -267,7 +319,7 @@ fn parse_rule(text: &str) -> Result<Rule, ScenarioError> {
                 .ok_or_else(|| {
                     ScenarioError(format!(
                         "unknown service `{service_name}` in `{text}`; the services are \
-                         github, ipify and ip-api"
+                         github, ipify, ip-api and hn"
                     ))
                 })?;
             (Some(service), setting_name)
@@ -276,12 +328,25 @@ fn parse_rule(text: &str) -> Result<Rule, ScenarioError> {
     let setting = match setting_name {
         "latency" => Setting::Latency(value.parse()?),
         "fail" => Setting::Fail(parse_failure(value)?),
+        "fail-at" => Setting::FailNth(parse_count(value, text)?.map(Nth::At)),
+        "fail-every" => Setting::FailNth(parse_count(value, text)?.map(Nth::Every)),
         other => {
             return Err(ScenarioError(format!(
-                "unknown setting `{other}` in `{text}`; the settings are latency and fail"
+                "unknown setting `{other}` in `{text}`; the settings are latency, fail, \
+                 fail-at and fail-every"
             )));
         }
     };
+    let hacker_news_only = matches!(
+        setting,
+        Setting::Fail(Some(Failure::NullItem)) | Setting::FailNth(_)
+    );
+    if hacker_news_only && service != Some(Service::HackerNews) {
+        let rule = text.rsplit_once('.').map_or(text, |(_, rule)| rule);
+        return Err(ScenarioError(format!(
+            "`{text}` is for Hacker News only; write `hn.{rule}`"
+        )));
+    }
     Ok(Rule { service, setting })
 }
 
@@ -301,6 +366,20 @@ pub fn parse_failure(text: &str) -> Result<Option<Failure>, ScenarioError> {
                 names.join(", ")
             ))
         })
+}
+
+/// Parses what follows `fail-at=` or `fail-every=`: a whole number, `0` giving `None`.
+fn parse_count(value: &str, rule: &str) -> Result<Option<u64>, ScenarioError> {
+    let invalid = || {
+        ScenarioError(format!(
+            "`{value}` in `{rule}` is not a count; write a whole number, like 5"
+        ))
+    };
+    if value.is_empty() || !value.bytes().all(|byte| byte.is_ascii_digit()) {
+        return Err(invalid());
+    }
+    let count: u64 = value.parse().map_err(|_| invalid())?;
+    Ok((count > 0).then_some(count))
 }
 
 /// The longest wait a scenario may ask for. A minute is longer than any listing's timeout;
@@ -372,6 +451,14 @@ pub fn split_path(path: &str) -> Result<(Scenario, String), ScenarioError> {
         }
     };
     Ok((scenario, format!("/{}", rest.trim_start_matches('/'))))
+}
+
+/// The rules of a path's scenario prefix as written: `latency=1s` for
+/// `/scenario/latency=1s/events`, empty without a prefix.
+pub fn rules_text(path: &str) -> &str {
+    path.strip_prefix(PREFIX).map_or("", |after| {
+        after.split_once('/').map_or(after, |(rules, _)| rules)
+    })
 }
 
 #[cfg(test)]
@@ -507,9 +594,10 @@ mod tests {
     fn every_failure_name_parses_back_to_itself() {
         for (name, failure) in Failure::NAMES {
             assert_eq!(failure.name(), name);
-            let parsed: Scenario = format!("fail={name}").parse().expect("parses");
+            let parsed: Scenario = format!("hn.fail={name}").parse().expect("parses");
             assert_eq!(
-                Behaviour::for_request(Service::GitHub, &Scenario::default(), &parsed).failure,
+                Behaviour::for_request(Service::HackerNews, &Scenario::default(), &parsed)
+                    .failure,
                 Some(failure)
             );
         }
@@ -519,10 +607,14 @@ mod tests {
     fn mistakes_are_reported_with_the_way_to_fix_them() {
         let error = |text: &str| text.parse::<Scenario>().expect_err(text).to_string();
         assert!(error("slow").contains("rules look like"));
-        assert!(error("gitlab.fail=500").contains("github, ipify and ip-api"));
+        assert!(error("gitlab.fail=500").contains("github, ipify, ip-api and hn"));
         assert!(error("fail=404").contains("choose one of none, 500, 429"));
-        assert!(error("speed=fast").contains("the settings are latency and fail"));
+        assert!(error("speed=fast").contains("the settings are latency, fail, fail-at"));
         assert!(error("latency=fast").contains("like 200ms or 1.5s"));
+        assert!(error("fail=null").contains("write `hn.fail=null`"));
+        assert!(error("ipify.fail-at=5").contains("write `hn.fail-at=5`"));
+        assert!(error("hn.fail-every=-1").contains("write a whole number"));
+        assert!(error("hn.fail-at=").contains("write a whole number"));
     }
 
     #[test]

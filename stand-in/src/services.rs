@@ -11,6 +11,7 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 
+use crate::hacker_news;
 use crate::scenario::Service;
 
 /// The address the IP services report. It is in 203.0.113.0/24 (TEST-NET-3, RFC 5737),
@@ -65,6 +66,17 @@ pub struct RequestFacts {
     pub has_user_agent: bool,
     /// `?format=json`, which makes ipify answer JSON instead of plain text.
     pub wants_json: bool,
+    /// Which Hacker News resource was asked for; `None` for the other services.
+    pub hacker_news: Option<HackerNewsPath>,
+}
+
+/// The two Hacker News resources the stand-in serves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HackerNewsPath {
+    /// `/v0/item/{id}.json`; `None` when the id is not a number (the API answers `null`).
+    Item(Option<u64>),
+    /// `/v0/topstories.json`
+    TopStories,
 }
 
 /// The answer the real service gives when all is well.
@@ -76,7 +88,22 @@ pub fn normal_answer(service: Service, request: RequestFacts) -> Answer {
         }
         Service::Ipify => Answer::new(StatusCode::OK, TEXT_UTF8, DOCUMENTATION_IP),
         Service::IpApi => ip_api_answer(IP_API_JSON),
+        Service::HackerNews => hacker_news_answer(match request.hacker_news {
+            Some(HackerNewsPath::Item(Some(id))) => hacker_news::item_json(id),
+            Some(HackerNewsPath::TopStories) => hacker_news::top_stories_json(),
+            Some(HackerNewsPath::Item(None)) | None => "null",
+        }),
     }
+}
+
+/// Hacker News's answer to an item it does not have, and `hn.fail=null`'s to every item.
+pub fn hacker_news_null() -> Answer {
+    hacker_news_answer("null")
+}
+
+/// Firebase's headers: JSON, and no caching.
+fn hacker_news_answer(body: impl Into<Bytes>) -> Answer {
+    Answer::new(StatusCode::OK, JSON_UTF8, body).with_header("cache-control", "no-cache")
 }
 
 /// Like [`normal_answer`], but without the key a listing reads: `type` in GitHub's events,
@@ -100,6 +127,13 @@ pub fn answer_without_key(service: Service, request: RequestFacts) -> Answer {
         Service::IpApi => {
             ip_api_answer(IP_API_JSON.replace(&format!(r#","query":"{DOCUMENTATION_IP}""#), ""))
         }
+        // Items without `kids`, which looks like an item without replies; the top stories
+        // as an empty list.
+        Service::HackerNews => hacker_news_answer(match request.hacker_news {
+            Some(HackerNewsPath::Item(Some(id))) => hacker_news::item_json_without_kids(id),
+            Some(HackerNewsPath::TopStories) => "[]".to_owned(),
+            Some(HackerNewsPath::Item(None)) | None => "null".to_owned(),
+        }),
     }
 }
 
@@ -118,8 +152,9 @@ pub fn github_without_user_agent() -> Answer {
 /// - ip-api: 429, with `X-Rl: 0` (requests left) and `X-Ttl` (seconds until the window
 ///   resets) (ip-api.com/docs, "usage limits"). It documents no body; this one is the
 ///   stand-in's own.
-/// - ipify documents no rate limit at all. Its answer here is the stand-in's own, a plain
-///   429 with `Retry-After`, so that a listing can still be shown meeting a 429 from it.
+/// - ipify and Hacker News document no rate limit at all. Their answer here is the
+///   stand-in's own, a plain 429 with `Retry-After`, so that a listing can still be shown
+///   meeting a 429 from them.
 pub fn rate_limit_answer(service: Service, status: StatusCode) -> Answer {
     match service {
         Service::GitHub => {
@@ -147,7 +182,8 @@ pub fn rate_limit_answer(service: Service, status: StatusCode) -> Answer {
         )
         .with_header("x-rl", 0)
         .with_header("x-ttl", RETRY_AFTER_SECONDS),
-        Service::Ipify => {
+        // Neither documents a rate limit; this answer is the stand-in's own.
+        Service::Ipify | Service::HackerNews => {
             let mut answer = Answer::new(
                 StatusCode::TOO_MANY_REQUESTS,
                 TEXT_UTF8,
