@@ -9,8 +9,8 @@ use clap::Parser;
 use stand_in::scenario::parse_failure;
 use stand_in::{Behaviour, Config, ENV_VAR, Failure, Latency, Scenario, ScenarioError, StandIn};
 
-/// One local server that stands in for GitHub's events API, ipify and ip-api,
-/// so that the book's listings run offline.
+/// One local server that stands in for GitHub's events API, ipify, ip-api and
+/// Hacker News, so that the book's listings run offline.
 //
 // The help text is shown in the book's Appendix B (stand-in/book/help.txt) and checked
 // against it by tests/appendix.rs. clap does not wrap it (no `wrap_help` feature), so the
@@ -26,9 +26,17 @@ Scenarios (--scenario <RULES>, or a /scenario/<RULES> prefix on BOOK_STAND_IN):
     [SERVICE.]latency=DURATION
     [SERVICE.]latency=DURATION..DURATION
     [SERVICE.]fail=FAILURE
-  where SERVICE is github, ipify or ip-api (none: all three), and DURATION
-  is like 200ms or 1.5s (at most 60s), or 0. A rule naming a service wins
-  over one for all three, and a request's prefix wins over these options.
+    hn.fail=null         every Hacker News item answers null
+    hn.fail-at=N         the Nth Hacker News request answers 500
+    hn.fail-every=N      so does every Nth
+  where SERVICE is github, ipify, ip-api or hn (none: all four), and
+  DURATION is like 200ms or 1.5s (at most 60s), or 0. A rule naming a
+  service wins over one for all four, and a request's prefix wins over
+  these options. fail-at and fail-every count from the stand-in's start,
+  for each prefix apart.
+
+  GET /stand-in/stats answers how many requests came, and how many were
+  in flight at most; ?reset starts the counts afresh.
 
   A slow ipify and a broken ip-api for one run of a listing:
     BOOK_STAND_IN=http://127.0.0.1:8000/scenario/ipify.latency=2s,ip-api.fail=500
@@ -80,6 +88,11 @@ struct Options {
 struct FailOption(Option<Failure>);
 
 fn parse_fail_option(text: &str) -> Result<FailOption, ScenarioError> {
+    // `--fail` is for every service, and `null` is for Hacker News only: the scenario says
+    // how to write it instead.
+    if text == Failure::NullItem.name() {
+        return format!("fail={text}").parse::<Scenario>().map(|_| FailOption(None));
+    }
     parse_failure(text).map(FailOption)
 }
 
@@ -149,8 +162,10 @@ fn cannot_listen(addr: SocketAddr, error: &io::Error) -> String {
 
 fn print_how_to_use(server: &StandIn, latency: &Latency, failure: Option<Failure>) {
     let base_url = server.base_url();
-    // Two short lines rather than one long one: the book shows this text (Appendix B).
-    println!("stand-in: GitHub's events API, ipify and ip-api are answering at {base_url}");
+    // Short lines: the book shows this text (Appendix B). `ci/copy-ready` reads the address
+    // from the line that says `answering at`.
+    println!("stand-in: answering at {base_url}");
+    println!("stand-in: as GitHub's events API, ipify, ip-api and Hacker News");
     println!(
         "stand-in: every answer: latency {latency}, fail={}",
         failure.map_or("none", Failure::name)

@@ -72,7 +72,10 @@ async fn main() -> anyhow::Result<()> {
 fn endpoint(real: &str) -> String {
     let url = reqwest::Url::parse(real).expect("the listing's URLs are valid");
     match (std::env::var("BOOK_STAND_IN"), url.host_str()) {
-        (Ok(stand_in), Some("api.github.com" | "api.ipify.org" | "ip-api.com")) => {
+        (
+            Ok(stand_in),
+            Some("api.github.com" | "api.ipify.org" | "ip-api.com" | "hacker-news.firebaseio.com"),
+        ) => {
             let query = url.query().map_or(String::new(), |q| format!("?{q}"));
             format!("{}{}{query}", stand_in.trim_end_matches('/'), url.path())
         }
