@@ -67,10 +67,11 @@ async fn post_number_of_comments(client: &reqwest::Client, id: u64) -> anyhow::R
         return Ok(0);
     };
 
+    // All the kids at once, as `asyncio.gather`; see Listing 9-1.
     let counts = try_join_all(
         item.kids
             .iter()
-            .map(|&kid| Box::pin(post_number_of_comments(client, kid))),
+            .map(|&kid| post_number_of_comments(client, kid)),
     )
     .await?;
     let comments = item.kids.len() + counts.iter().sum::<usize>();

@@ -72,10 +72,11 @@ async fn post_number_of_comments(
         return Ok(0);
     };
 
+    // All the kids at once, as `asyncio.gather`; see Listing 9-1.
     let counts = try_join_all(
         item.kids
             .iter()
-            .map(|&kid| Box::pin(post_number_of_comments(client, logs, kid))),
+            .map(|&kid| post_number_of_comments(client, logs, kid)),
     )
     .await?;
     let comments = item.kids.len() + counts.iter().sum::<usize>();
