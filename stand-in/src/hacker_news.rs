@@ -583,3 +583,240 @@ const COMMENT_WORDS: &[&str] = &[
     "matter",
     "more",
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use serde_json::Value;
+
+    fn item(id: u64) -> Value {
+        serde_json::from_str(item_json(id)).expect("every body is JSON")
+    }
+
+    fn keys(value: &Value) -> Vec<&str> {
+        value
+            .as_object()
+            .expect("an object")
+            .keys()
+            .map(String::as_str)
+            .collect()
+    }
+
+    /// How deep the tree below `id` goes: 0 for an item without kids.
+    fn depth(id: u64) -> usize {
+        FOREST.items.get(&id).map_or(0, |item| {
+            item.kids()
+                .iter()
+                .map(|kid| 1 + depth(*kid))
+                .max()
+                .unwrap_or(0)
+        })
+    }
+
+    /// Every id in the tree below `id`, `null` ones included.
+    fn below(id: u64) -> Vec<u64> {
+        let mut ids = Vec::new();
+        if let Some(item) = FOREST.items.get(&id) {
+            for kid in item.kids() {
+                ids.push(*kid);
+                ids.extend(below(*kid));
+            }
+        }
+        ids
+    }
+
+    #[test]
+    fn splitmix64_gives_its_published_sequence() {
+        // The first outputs for seed 0, as in the generator's reference implementation.
+        let mut rng = SplitMix64::new(0);
+        assert_eq!(rng.next_u64(), 0xE220_A839_7B1D_CDAF);
+        assert_eq!(rng.next_u64(), 0x6E78_9E6A_A1B9_65F4);
+        assert_eq!(rng.next_u64(), 0x06C4_5D18_8009_454F);
+    }
+
+    #[test]
+    fn the_dropbox_story_is_the_apis_example() {
+        let story = item(DROPBOX_STORY);
+        assert_eq!(story["by"], "dhouston");
+        assert_eq!(
+            story["title"],
+            "My YC app: Dropbox - Throw away your USB drive"
+        );
+        assert_eq!(
+            story["url"],
+            "http://www.getdropbox.com/u/2/screencast.html"
+        );
+        assert_eq!(story["score"], 111);
+        assert_eq!(story["time"], 1_175_714_200);
+        assert_eq!(story["type"], "story");
+        assert_eq!(story["descendants"], 71);
+        let kids: Vec<u64> = serde_json::from_value(story["kids"].clone()).expect("ids");
+        assert_eq!(kids, DROPBOX_KIDS);
+        assert_eq!(kids.len(), 33);
+        assert_eq!(comment_count(DROPBOX_STORY), Some(71));
+        assert_eq!(below(DROPBOX_STORY).len(), 71);
+    }
+
+    #[test]
+    fn items_have_the_real_apis_fields_by_type() {
+        let story_keys = ["by", "descendants", "id", "kids", "score", "time", "title"];
+        let story_keys = [&story_keys[..], &["type", "url"]].concat();
+        let comment_keys = ["by", "id", "kids", "parent", "text", "time", "type"];
+        let (mut stories, mut comments, mut deleted, mut dead) = (0, 0, 0, 0);
+        for (id, body) in &FOREST.bodies {
+            assert!(!body.contains("\"kids\":[]"), "{body}");
+            let value: Value = serde_json::from_str(body).expect("JSON");
+            assert_eq!(value["id"], *id, "{body}");
+            let without_kids = |expected: &[&str]| -> Vec<String> {
+                expected
+                    .iter()
+                    .filter(|key| **key != "kids" || value.get("kids").is_some())
+                    .map(|key| (*key).to_owned())
+                    .collect()
+            };
+            let actual: Vec<String> = keys(&value).into_iter().map(str::to_owned).collect();
+            match (&value["type"], value.get("deleted"), value.get("dead")) {
+                (Value::String(kind), None, None) if kind == "story" => {
+                    stories += 1;
+                    assert_eq!(actual, without_kids(&story_keys), "{body}");
+                }
+                (Value::String(kind), None, None) if kind == "comment" => {
+                    comments += 1;
+                    assert_eq!(actual, without_kids(&comment_keys), "{body}");
+                }
+                (_, Some(Value::Bool(true)), None) => {
+                    deleted += 1;
+                    assert_eq!(
+                        actual,
+                        ["deleted", "id", "parent", "time", "type"],
+                        "{body}"
+                    );
+                }
+                (_, None, Some(Value::Bool(true))) => {
+                    dead += 1;
+                    assert_eq!(value["text"], "[dead]", "{body}");
+                    let mut expected = without_kids(&comment_keys);
+                    expected.insert(1, "dead".to_owned());
+                    assert_eq!(actual, expected, "{body}");
+                }
+                _ => panic!("an item of no known shape: {body}"),
+            }
+            // Keys in alphabetical order in the body itself, as Firebase sends them (a
+            // parsed `Value` may have sorted them on its own).
+            let mut sorted = actual.clone();
+            sorted.sort();
+            let at: Vec<usize> = sorted
+                .iter()
+                .map(|key| body.find(&format!("\"{key}\":")).expect("the key is there"))
+                .collect();
+            assert!(at.is_sorted(), "{body}");
+        }
+        assert_eq!(stories, TOP_STORIES + 1);
+        assert!(comments > 1_000, "{comments} comments");
+        assert_eq!((deleted, dead), (1, 1));
+    }
+
+    #[test]
+    fn a_missing_item_is_null() {
+        for id in [0, 1, DROPBOX_STORY + 1, u64::MAX] {
+            assert_eq!(item_json(id), "null", "{id}");
+            assert_eq!(comment_count(id), None, "{id}");
+        }
+    }
+
+    #[test]
+    fn every_kid_names_its_parent_and_every_story_counts_its_tree() {
+        for (id, item) in &FOREST.items {
+            for kid in item.kids() {
+                if let Some(Item::Comment { parent, .. }) = FOREST.items.get(kid) {
+                    assert_eq!(parent, id, "the parent of {kid}");
+                }
+            }
+            if let Item::Story { descendants, .. } = item {
+                assert_eq!(Some(*descendants), comment_count(*id), "story {id}");
+                assert_eq!(*descendants, below(*id).len(), "story {id}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_top_stories_are_500_distinct_stories() {
+        let top = top_stories();
+        assert_eq!(top.len(), TOP_STORIES);
+        let mut distinct = top.clone();
+        distinct.sort_unstable();
+        distinct.dedup();
+        assert_eq!(distinct.len(), TOP_STORIES);
+        for id in &top {
+            assert_eq!(item(*id)["type"], "story", "{id}");
+        }
+        let listed: Vec<u64> = serde_json::from_str(top_stories_json()).expect("ids");
+        assert_eq!(listed, top);
+        // Every comment id is unique across the trees (a shared id would be one item).
+        let mut all: Vec<u64> = top.iter().flat_map(|id| below(*id)).collect();
+        let total = all.len();
+        all.sort_unstable();
+        all.dedup();
+        assert_eq!(all.len(), total);
+    }
+
+    #[test]
+    fn the_first_five_top_stories_differ_as_promised() {
+        let top = top_stories();
+        let big = top[0];
+        assert!(comment_count(big) >= Some(300), "{:?}", comment_count(big));
+        assert!(item(big)["kids"].as_array().expect("kids").len() >= 50);
+        assert!(depth(top[1]) > 5, "depth {}", depth(top[1]));
+        assert_eq!(comment_count(top[2]), Some(0));
+        assert!(item(top[2]).get("kids").is_none());
+        assert_eq!(item(top[2])["descendants"], 0);
+        let null_kids: Vec<u64> = below(top[3])
+            .into_iter()
+            .filter(|id| item_json(*id) == "null")
+            .collect();
+        assert_eq!(null_kids.len(), 1);
+        let states: Vec<Value> = below(top[4]).into_iter().map(item).collect();
+        assert!(
+            states
+                .iter()
+                .any(|comment| comment.get("deleted").is_some())
+        );
+        assert!(states.iter().any(|comment| comment.get("dead").is_some()));
+        // The rest vary too, and stay small.
+        let rest: Vec<usize> = top[5..]
+            .iter()
+            .map(|id| comment_count(*id).expect("a story"))
+            .collect();
+        assert!(rest.contains(&0));
+        assert!(rest.iter().all(|count| *count < 50), "{rest:?}");
+    }
+
+    #[test]
+    fn the_trees_are_the_same_on_every_run() {
+        // A fingerprint of every body: it changes only if the trees do, which would change
+        // what the book's outputs print. Grown afresh, too, the forest is the same.
+        let fingerprint = |forest: &Forest| {
+            let mut ids: Vec<&u64> = forest.bodies.keys().collect();
+            ids.sort();
+            // FNV-1a, 64 bits.
+            let mut hash: u64 = 0xCBF2_9CE4_8422_2325;
+            for id in ids {
+                for byte in forest.bodies[id].bytes() {
+                    hash = (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01B3);
+                }
+            }
+            hash
+        };
+        assert_eq!(fingerprint(&Forest::grow()), fingerprint(&FOREST));
+        assert_eq!(fingerprint(&FOREST), 0x1A0F_2B86_B53A_F54B);
+    }
+
+    #[test]
+    fn missing_key_leaves_kids_out() {
+        let without = item_json_without_kids(DROPBOX_STORY);
+        assert!(!without.contains("kids"), "{without}");
+        assert!(without.contains("\"descendants\":71"), "{without}");
+        assert_eq!(item_json_without_kids(1), "null");
+    }
+}

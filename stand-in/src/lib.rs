@@ -620,6 +620,235 @@ mod tests {
         assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
     }
 
+    // The whole app, as the server runs it, without a socket: requests go straight into
+    // the router, on the paused clock.
+
+    struct Got {
+        status: StatusCode,
+        body: String,
+    }
+
+    async fn get_from(app: &App, path: &str) -> Got {
+        let request = Request::builder()
+            .uri(path)
+            .body(Body::empty())
+            .expect("a request");
+        let response = app.clone().oneshot(request).await.expect("infallible");
+        let status = response.status();
+        let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .expect("the body");
+        Got {
+            status,
+            body: String::from_utf8(body.to_vec()).expect("UTF-8"),
+        }
+    }
+
+    type App = tower::util::BoxCloneService<Request, Response, std::convert::Infallible>;
+
+    fn test_app(run_scenario: Scenario) -> (App, Arc<Tracker>) {
+        let state = AppState::new(run_scenario, CancellationToken::new());
+        let tracker = Arc::clone(&state.tracker);
+        (tower::util::BoxCloneService::new(app(state)), tracker)
+    }
+
+    fn statuses(got: &[Got]) -> Vec<u16> {
+        got.iter().map(|got| got.status.as_u16()).collect()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn hacker_news_answers_items_top_stories_and_null() {
+        let (app, _tracker) = test_app(Scenario::default());
+        for base in ["", "/scenario/latency=0", "/scenario/hn.fail=none/"] {
+            let story = get_from(&app, &format!("{base}/v0/item/8863.json")).await;
+            assert_eq!(story.status, StatusCode::OK, "{base}");
+            assert_eq!(story.body, hacker_news::item_json(8863));
+            let top = get_from(&app, &format!("{base}/v0/topstories.json")).await;
+            assert_eq!(top.body, hacker_news::top_stories_json());
+            for missing in ["1", "abc", "-5"] {
+                let null = get_from(&app, &format!("{base}/v0/item/{missing}.json")).await;
+                assert_eq!((null.status, null.body.as_str()), (StatusCode::OK, "null"));
+            }
+        }
+        let without_json = get_from(&app, "/v0/item/8863").await;
+        assert_eq!(without_json.status, StatusCode::NOT_FOUND);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn hn_latency_delays_hacker_news_alone() {
+        let (app, _tracker) = test_app(Scenario::default());
+        let started = tokio::time::Instant::now();
+        get_from(&app, "/scenario/hn.latency=1.5s/v0/item/8863.json").await;
+        assert_eq!(started.elapsed(), Duration::from_millis(1500));
+        get_from(&app, "/scenario/hn.latency=1.5s/json").await;
+        assert_eq!(started.elapsed(), Duration::from_millis(1500));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn hn_fail_null_nulls_every_item_but_not_the_top_stories() {
+        let (app, _tracker) = test_app(Scenario::default());
+        let base = "/scenario/hn.fail=null";
+        for id in hacker_news::top_stories().into_iter().take(3).chain([8863]) {
+            let item = get_from(&app, &format!("{base}/v0/item/{id}.json")).await;
+            assert_eq!((item.status, item.body.as_str()), (StatusCode::OK, "null"));
+        }
+        let top = get_from(&app, &format!("{base}/v0/topstories.json")).await;
+        assert_eq!(top.body, hacker_news::top_stories_json());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn hn_fail_at_fails_the_nth_request_of_each_scenario_text_only() {
+        let (app, _tracker) = test_app(Scenario::default());
+        let mut got = Vec::new();
+        for path in [
+            "/v0/topstories.json",
+            "/v0/item/8863.json",
+            "/v0/item/8952.json",
+            "/v0/item/1.json",
+            "/v0/topstories.json",
+        ] {
+            got.push(get_from(&app, &format!("/scenario/hn.fail-at=3{path}")).await);
+            // Another text counts on its own, and other services are not counted.
+            get_from(&app, "/scenario/hn.fail-at=3,latency=0/v0/topstories.json").await;
+            get_from(&app, "/scenario/hn.fail-at=3/json").await;
+        }
+        assert_eq!(statuses(&got), [200, 200, 500, 200, 200]);
+        let other = get_from(&app, "/scenario/hn.fail-at=3,latency=0/v0/topstories.json").await;
+        assert_eq!(other.status, StatusCode::OK, "its sixth");
+        // Counted from the start: once past, the same text never fails again.
+        let later = get_from(&app, "/scenario/hn.fail-at=3/v0/topstories.json").await;
+        assert_eq!(later.status, StatusCode::OK);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn hn_fail_every_fails_every_nth_request() {
+        let (app, _tracker) = test_app(Scenario::default());
+        let mut got = Vec::new();
+        for _ in 0..7 {
+            got.push(get_from(&app, "/scenario/hn.fail-every=3/v0/item/8863.json").await);
+        }
+        assert_eq!(statuses(&got), [200, 200, 500, 200, 200, 500, 200]);
+        let taken_back = get_from(
+            &app,
+            "/scenario/hn.fail-every=1,hn.fail-every=0/v0/item/8863.json",
+        );
+        assert_eq!(taken_back.await.status, StatusCode::OK);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_run_scenarios_fail_at_counts_requests_without_a_prefix() {
+        let (app, _tracker) = test_app(scenario("hn.fail-at=2"));
+        let mut got = Vec::new();
+        for _ in 0..3 {
+            got.push(get_from(&app, "/v0/item/8863.json").await);
+        }
+        assert_eq!(statuses(&got), [200, 500, 200]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn stats_count_requests_and_the_peak_in_flight() {
+        const AT_ONCE: usize = 25;
+        let (app, tracker) = test_app(Scenario::default());
+        let slow = "/scenario/hn.latency=1s/v0/item/8863.json";
+        let started = tokio::time::Instant::now();
+        let answers = futures::future::join_all((0..AT_ONCE).map(|_| get_from(&app, slow))).await;
+        assert_eq!(started.elapsed(), Duration::from_secs(1), "they overlapped");
+        assert!(answers.iter().all(|got| got.status == StatusCode::OK));
+        // One more, alone, and a path no service answers.
+        get_from(&app, "/v0/topstories.json").await;
+        get_from(&app, "/nowhere").await;
+        let expected = Stats {
+            requests: AT_ONCE + 2,
+            in_flight: 0,
+            peak_in_flight: AT_ONCE,
+        };
+        assert_eq!(tracker.stats(), expected);
+        // The statistics themselves are not counted, with or without a prefix.
+        let shown = get_from(&app, STATS_PATH).await;
+        assert_eq!(shown.body, expected.to_json());
+        let prefixed = get_from(&app, &format!("/scenario/latency=0{STATS_PATH}")).await;
+        assert_eq!(prefixed.body, expected.to_json());
+        // `?reset` answers the counts so far, then starts afresh.
+        let reset = get_from(&app, &format!("{STATS_PATH}?reset")).await;
+        assert_eq!(reset.body, expected.to_json());
+        assert_eq!(tracker.stats(), Stats::default());
+        assert!(tracker.requests().is_empty());
+        get_from(&app, "/v0/topstories.json").await;
+        assert_eq!(
+            get_from(&app, STATS_PATH).await.body,
+            r#"{"requests":1,"in_flight":0,"peak_in_flight":1}"#
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_request_log_has_each_requests_service_status_and_times() {
+        let (app, tracker) = test_app(Scenario::default());
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let slow = get_from(&app, "/scenario/hn.latency=500ms/v0/item/8863.json");
+        let broken = async {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            get_from(&app, "/scenario/ipify.fail=500?format=json").await
+        };
+        tokio::join!(slow, broken);
+        get_from(&app, "/scenario/nonsense/events").await;
+        let log = tracker.requests();
+        let ms = Duration::from_millis;
+        let summary: Vec<_> = log
+            .iter()
+            .map(|record| {
+                (
+                    record.service,
+                    record.scenario.as_str(),
+                    record.path.as_str(),
+                    record.status,
+                    record.arrived,
+                    record.answered,
+                )
+            })
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                (
+                    Some(Service::HackerNews),
+                    "hn.latency=500ms",
+                    "/v0/item/8863.json",
+                    Some(200),
+                    ms(2000),
+                    Some(ms(2500))
+                ),
+                (
+                    Some(Service::Ipify),
+                    "ipify.fail=500",
+                    "/?format=json",
+                    Some(500),
+                    ms(2100),
+                    Some(ms(2100))
+                ),
+                (
+                    None,
+                    "",
+                    "/scenario/nonsense/events",
+                    Some(400),
+                    ms(2500),
+                    Some(ms(2500))
+                ),
+            ]
+        );
+        assert_eq!(peak_in_flight(&log), 2);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_request_whose_client_goes_away_leaves_the_count_in_flight() {
+        let (app, tracker) = test_app(Scenario::default());
+        let waiting = get_from(&app, "/scenario/hn.latency=10s/v0/topstories.json");
+        let gave_up = tokio::time::timeout(Duration::from_secs(1), waiting).await;
+        assert!(gave_up.is_err());
+        assert_eq!(tracker.stats().in_flight, 0);
+        let log = tracker.requests();
+        assert_eq!((log[0].status, log[0].answered), (None, None));
+    }
+
     #[test]
     fn a_server_on_every_interface_is_reached_on_loopback() {
         let everywhere_v4: SocketAddr = "0.0.0.0:8000".parse().expect("address");

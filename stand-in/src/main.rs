@@ -91,7 +91,9 @@ fn parse_fail_option(text: &str) -> Result<FailOption, ScenarioError> {
     // `--fail` is for every service, and `null` is for Hacker News only: the scenario says
     // how to write it instead.
     if text == Failure::NullItem.name() {
-        return format!("fail={text}").parse::<Scenario>().map(|_| FailOption(None));
+        return format!("fail={text}")
+            .parse::<Scenario>()
+            .map(|_| FailOption(None));
     }
     parse_failure(text).map(FailOption)
 }

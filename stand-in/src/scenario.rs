@@ -596,8 +596,7 @@ mod tests {
             assert_eq!(failure.name(), name);
             let parsed: Scenario = format!("hn.fail={name}").parse().expect("parses");
             assert_eq!(
-                Behaviour::for_request(Service::HackerNews, &Scenario::default(), &parsed)
-                    .failure,
+                Behaviour::for_request(Service::HackerNews, &Scenario::default(), &parsed).failure,
                 Some(failure)
             );
         }

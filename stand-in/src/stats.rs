@@ -55,24 +55,29 @@ pub struct RequestRecord {
 }
 
 /// The most requests of `records` that were in flight at one moment, each counted from
-/// `arrived` to `answered` (a record without `answered` counts as not yet over). Two
-/// requests of which one arrived exactly when the other was answered do not overlap.
+/// `arrived` to `answered`, both included (a record without `answered` counts as not yet
+/// over). So a request answered at once still counts, and two requests of which one
+/// arrived exactly when the other was answered overlap.
 pub fn peak_in_flight<'a>(records: impl IntoIterator<Item = &'a RequestRecord>) -> usize {
-    let mut edges: Vec<(Duration, i8)> = Vec::new();
+    // (time, 0 for an arrival or 1 for an answer): at equal times, arrivals first.
+    let mut edges: Vec<(Duration, u8)> = Vec::new();
     for record in records {
-        edges.push((record.arrived, 1));
+        edges.push((record.arrived, 0));
         if let Some(answered) = record.answered {
-            edges.push((answered, -1));
+            edges.push((answered, 1));
         }
     }
-    // At equal times, answers before arrivals.
     edges.sort();
-    let (mut now, mut peak) = (0_i64, 0_i64);
-    for (_, change) in edges {
-        now += i64::from(change);
-        peak = peak.max(now);
+    let (mut now, mut peak) = (0_usize, 0_usize);
+    for (_, edge) in edges {
+        if edge == 0 {
+            now += 1;
+            peak = peak.max(now);
+        } else {
+            now -= 1;
+        }
     }
-    usize::try_from(peak).unwrap_or(0)
+    peak
 }
 
 #[derive(Debug)]
@@ -190,5 +195,39 @@ impl Drop for InFlight {
     fn drop(&mut self) {
         let mut inner = self.tracker.lock();
         inner.stats.in_flight = inner.stats.in_flight.saturating_sub(1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(arrived: u64, answered: Option<u64>) -> RequestRecord {
+        RequestRecord {
+            service: None,
+            scenario: String::new(),
+            path: "/".to_owned(),
+            status: answered.map(|_| 200),
+            arrived: Duration::from_millis(arrived),
+            answered: answered.map(Duration::from_millis),
+        }
+    }
+
+    #[test]
+    fn the_peak_of_a_log_counts_overlapping_requests() {
+        let peak = |records: &[RequestRecord]| peak_in_flight(records);
+        assert_eq!(peak(&[]), 0);
+        assert_eq!(peak(&[record(0, Some(0))]), 1);
+        let one_after_another = [record(0, Some(10)), record(20, Some(30))];
+        assert_eq!(peak(&one_after_another), 1);
+        let touching = [record(0, Some(10)), record(10, Some(30))];
+        assert_eq!(peak(&touching), 2);
+        let nested = [
+            record(0, Some(100)),
+            record(10, Some(20)),
+            record(15, None),
+            record(30, Some(40)),
+        ];
+        assert_eq!(peak(&nested), 3);
     }
 }

@@ -358,11 +358,11 @@ fn written_values(text: &str) -> Vec<(&'static str, String)> {
         // Rules written on their own, as inline code or as a Rust string.
         (
             "scenario",
-            r"`((?:[a-z-]+\.)?(?:latency|fail)=[^`\s]+)`".to_owned(),
+            r"`((?:[a-z-]+\.)?(?:latency|fail|fail-at|fail-every)=[^`\s]+)`".to_owned(),
         ),
         (
             "scenario",
-            r#""((?:[a-z-]+\.)?(?:latency|fail)=[^"\s]+)""#.to_owned(),
+            r#""((?:[a-z-]+\.)?(?:latency|fail|fail-at|fail-every)=[^"\s]+)""#.to_owned(),
         ),
     ];
     let mut values = Vec::new();
@@ -449,14 +449,14 @@ fn check_every_written_value(text: &str, what: &str) {
 #[test]
 fn the_extraction_catches_a_wrong_example() {
     let wrong = "Try `BOOK_STAND_IN=http://127.0.0.1:8000/scenario/ipfy.latency=2s` or \
-                 `--fail 404` or `github.latency=fast`.";
+                 `--fail 404` or `github.latency=fast` or `ipify.fail-at=3`.";
     let values = written_values(wrong);
     let invalid = values
         .iter()
         .filter(|(kind, value)| check_value(kind, value).is_err())
         .count();
-    // The address with its prefix, the prefix alone, the --fail value, the inline rule.
-    assert_eq!(invalid, 4, "{values:?}");
+    // The address with its prefix, the prefix alone, the --fail value, the inline rules.
+    assert_eq!(invalid, 5, "{values:?}");
 }
 
 /// The line above the examples table.

@@ -1,4 +1,5 @@
-//! The stand-in under load: 10,000 requests, 1,000 at a time, over loopback, with no errors.
+//! The stand-in under load: 10,000 requests, 1,000 at a time, over loopback, with no errors,
+//! spread over the four services (Hacker News's top stories and an item).
 //!
 //! This is a test binary of its own, because cargo runs test binaries one after another: the
 //! load does not slow down the timing tests, and they do not slow down the load.
@@ -72,10 +73,13 @@ async fn ten_thousand_requests_a_thousand_at_a_time_all_succeed() {
     // A little latency, as from the real services, so that requests overlap at the server
     // and a thousand connections are open at once, not just queued in the client.
     let base = server.scenario_url("latency=20ms..60ms");
-    let urls: Arc<[String; 3]> = Arc::new([
+    let top = stand_in::hacker_news::top_stories()[0];
+    let urls: Arc<[String; 5]> = Arc::new([
         format!("{base}/events"),
         format!("{base}?format=json"),
         format!("{base}/json"),
+        format!("{base}/v0/topstories.json"),
+        format!("{base}/v0/item/{top}.json"),
     ]);
     let client = reqwest::Client::builder()
         .user_agent("stand-in-load-test")
@@ -123,6 +127,7 @@ async fn ten_thousand_requests_a_thousand_at_a_time_all_succeed() {
     }
     let outcomes: Vec<Outcome> = workers.join_all().await.into_iter().flatten().collect();
     let total = started.elapsed();
+    let seen = server.stats();
 
     let errors: Vec<String> = outcomes
         .iter()
@@ -139,7 +144,7 @@ async fn ten_thousand_requests_a_thousand_at_a_time_all_succeed() {
     eprintln!(
         "{} requests, at most {} in flight (peak {}), in {total:.2?}: {:.0} requests/s; \
          per request p50 {:.1?}, p99 {:.1?}, max {:.1?}; file descriptors: limit {}, \
-         peak seen {}",
+         peak seen {}; the stand-in saw at most {} at once",
         outcomes.len(),
         CONCURRENCY,
         peak_in_flight.load(Ordering::Relaxed),
@@ -149,6 +154,7 @@ async fn ten_thousand_requests_a_thousand_at_a_time_all_succeed() {
         latencies[latencies.len() - 1],
         file_descriptor_limit,
         peak_file_descriptors.load(Ordering::Relaxed),
+        seen.peak_in_flight,
     );
 
     assert_eq!(outcomes.len(), REQUESTS);
@@ -159,6 +165,15 @@ async fn ten_thousand_requests_a_thousand_at_a_time_all_succeed() {
         &errors[..errors.len().min(3)]
     );
     assert_eq!(not_ok, 0, "answers other than 200 OK");
+    // The stand-in counted every one, and saw them overlap: never more than were sent at
+    // once, and (the client's connection setup spreads arrivals out) a good part of them.
+    assert_eq!(seen.requests, REQUESTS);
+    assert_eq!(seen.in_flight, 0);
+    assert!(
+        (CONCURRENCY / 10..=CONCURRENCY).contains(&seen.peak_in_flight),
+        "{seen:?}"
+    );
+    assert_eq!(server.requests().len(), REQUESTS);
     assert!(total < TIME_LIMIT, "took {total:?}");
     server.shutdown().await.expect("the stand-in shuts down");
 }

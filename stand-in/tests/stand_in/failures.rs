@@ -8,9 +8,11 @@ use stand_in::{DOCUMENTATION_IP, RETRY_AFTER_SECONDS};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::time::timeout;
 
-use crate::{GITHUB_EVENTS, IP_API, IPIFY, REQUEST_LIMIT, client, fetch, start, via};
+use crate::{
+    GITHUB_EVENTS, HN_ITEM, HN_TOP_STORIES, IP_API, IPIFY, REQUEST_LIMIT, client, fetch, start, via,
+};
 
-const ALL: [&str; 3] = [GITHUB_EVENTS, IPIFY, IP_API];
+const ALL: [&str; 5] = [GITHUB_EVENTS, IPIFY, IP_API, HN_ITEM, HN_TOP_STORIES];
 
 #[tokio::test]
 async fn fail_500_is_an_internal_server_error_from_every_service() {
@@ -79,8 +81,9 @@ fn assert_ip_apis_rate_limit(answer: &crate::Answer) {
     );
 }
 
-/// ipify documents no rate limit; the stand-in's own 429 for it says when to come back.
-fn assert_ipifys_made_up_429(answer: &crate::Answer) {
+/// ipify and Hacker News document no rate limit; the stand-in's own 429 for them says when
+/// to come back.
+fn assert_made_up_429(answer: &crate::Answer) {
     assert_eq!(answer.status, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(
         answer.header("retry-after"),
@@ -100,7 +103,8 @@ async fn fail_429_and_rate_limit_are_each_services_own_answer() {
         let base = server.scenario_url(rules);
         assert_githubs_rate_limit(&fetch(&via(&base, GITHUB_EVENTS)).await, githubs_status);
         assert_ip_apis_rate_limit(&fetch(&via(&base, IP_API)).await);
-        assert_ipifys_made_up_429(&fetch(&via(&base, IPIFY)).await);
+        assert_made_up_429(&fetch(&via(&base, IPIFY)).await);
+        assert_made_up_429(&fetch(&via(&base, HN_ITEM)).await);
     }
 }
 
@@ -142,6 +146,16 @@ async fn missing_key_is_valid_json_without_the_key_a_listing_reads() {
         assert!(event.get("type").is_none(), "{event}");
         assert!(event["id"].is_string(), "{event}");
     }
+
+    // Hacker News: the story without `kids`, which reads as a story without comments, and
+    // no top stories.
+    let story = fetch(&via(&base, HN_ITEM)).await.json();
+    assert!(story.get("kids").is_none(), "{story}");
+    assert_eq!(story["descendants"], 71);
+    assert_eq!(
+        fetch(&via(&base, HN_TOP_STORIES)).await.json(),
+        serde_json::json!([])
+    );
 }
 
 #[tokio::test]

@@ -6,6 +6,7 @@
 mod binary;
 mod connections;
 mod failures;
+mod hacker_news;
 mod services;
 
 use std::time::Duration;
@@ -16,6 +17,8 @@ use stand_in::{Config, StandIn};
 pub const GITHUB_EVENTS: &str = "https://api.github.com/events";
 pub const IPIFY: &str = "https://api.ipify.org?format=json";
 pub const IP_API: &str = "http://ip-api.com/json";
+pub const HN_ITEM: &str = "https://hacker-news.firebaseio.com/v0/item/8863.json";
+pub const HN_TOP_STORIES: &str = "https://hacker-news.firebaseio.com/v0/topstories.json";
 
 /// Generous: loopback answers take milliseconds.
 pub const REQUEST_LIMIT: Duration = Duration::from_secs(10);
@@ -114,4 +117,8 @@ fn via_keeps_the_path_and_query_of_the_real_url() {
     assert_eq!(via(base, GITHUB_EVENTS), "http://127.0.0.1:8000/events");
     assert_eq!(via(base, IPIFY), "http://127.0.0.1:8000?format=json");
     assert_eq!(via(base, IP_API), "http://127.0.0.1:8000/json");
+    assert_eq!(
+        via(base, HN_ITEM),
+        "http://127.0.0.1:8000/v0/item/8863.json"
+    );
 }

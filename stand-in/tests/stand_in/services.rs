@@ -7,8 +7,8 @@ use reqwest::StatusCode;
 use stand_in::{Config, DOCUMENTATION_IP};
 
 use crate::{
-    GITHUB_EVENTS, IP_API, IPIFY, client_without_user_agent, fetch, fetch_with, start, start_with,
-    via,
+    GITHUB_EVENTS, HN_ITEM, HN_TOP_STORIES, IP_API, IPIFY, client_without_user_agent, fetch,
+    fetch_with, start, start_with, via,
 };
 
 #[tokio::test]
@@ -161,7 +161,7 @@ async fn every_listing_url_works_with_any_base_url_and_scenario_prefix() {
         format!("{}/", server.scenario_url("latency=0,fail=none")),
     ];
     for base in &bases {
-        for real_url in [GITHUB_EVENTS, IPIFY, IP_API] {
+        for real_url in [GITHUB_EVENTS, IPIFY, IP_API, HN_ITEM, HN_TOP_STORIES] {
             let url = via(base, real_url);
             let answer = fetch(&url).await;
             assert_eq!(answer.status, StatusCode::OK, "{url}");
@@ -192,7 +192,7 @@ async fn the_run_scenario_applies_to_every_request_unless_the_prefix_says_otherw
         ..Config::default()
     })
     .await;
-    for real_url in [GITHUB_EVENTS, IPIFY, IP_API] {
+    for real_url in [GITHUB_EVENTS, IPIFY, IP_API, HN_ITEM] {
         assert_eq!(
             fetch(&via(server.base_url(), real_url)).await.status,
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -238,7 +238,13 @@ async fn an_unknown_path_gets_a_404_that_lists_the_real_paths() {
     let server = start().await;
     let answer = fetch(&format!("{}/repos/octocat/Hello-World", server.base_url())).await;
     assert_eq!(answer.status, StatusCode::NOT_FOUND);
-    for path in ["/events", "/?format=json", "/json"] {
+    for path in [
+        "/events",
+        "/?format=json",
+        "/json",
+        "/v0/item/<id>.json",
+        "/v0/topstories.json",
+    ] {
         assert!(answer.text().contains(path), "{}", answer.text());
     }
 }
