@@ -216,6 +216,11 @@ struct Forest {
 
 static FOREST: LazyLock<Forest> = LazyLock::new(Forest::grow);
 
+/// Grows the trees now rather than on the first request, so that no answer waits for them.
+pub(crate) fn grow_now() {
+    LazyLock::force(&FOREST);
+}
+
 /// The ids `topstories.json` answers, best first.
 pub fn top_stories() -> Vec<u64> {
     FOREST.top.clone()

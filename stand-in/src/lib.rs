@@ -128,6 +128,7 @@ pub async fn spawn(config: Config) -> io::Result<StandIn> {
     let listener = listener.tap_io(|connection| {
         let _ = connection.set_nodelay(true);
     });
+    hacker_news::grow_now();
     let shutting_down = CancellationToken::new();
     let state = AppState::new(config.scenario, shutting_down.clone());
     let tracker = Arc::clone(&state.tracker);
