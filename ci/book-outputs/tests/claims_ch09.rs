@@ -10,6 +10,9 @@ use stand_in::hacker_news;
 /// requests in flight at its peak.
 const WIDEST_LEVEL_IN_THE_CHAPTER: usize = 124;
 
+/// The biggest top story and its count, as chapter 9 states them.
+const BIGGEST_IN_THE_CHAPTER: (u64, usize) = (46_210_035, 360);
+
 /// Listing 9-3's default `--max-in-flight`, as chapter 9 states it.
 const DEFAULT_BOUND: usize = 10;
 
@@ -140,6 +143,14 @@ fn the_bounded_walk_stays_within_its_bound_and_the_unbounded_ones_do_not() {
         .iter()
         .max_by_key(|&&post| hacker_news::comment_count(post))
         .expect("there are top stories");
+    assert_eq!(
+        (
+            biggest,
+            hacker_news::comment_count(biggest).expect("the post exists")
+        ),
+        BIGGEST_IN_THE_CHAPTER,
+        "the biggest top story is not the one chapter 9 names"
+    );
     let widest = *level_widths(biggest)
         .iter()
         .max()
