@@ -50,3 +50,47 @@ fn a_failure_scenario_reaches_the_listing_through_the_checks_own_stand_in() {
         "the scenario prefix was not kept: {url}"
     );
 }
+
+/// Appendix B, "Scenarios": with `hn.fail=null` every Hacker News item answers `null`, which
+/// the article's count takes as 0: Listing 9-1 finds no comments on post 8863, and ends well.
+#[test]
+fn hn_fail_null_makes_every_item_null() {
+    let (output, success) = run(
+        "$ BOOK_STAND_IN=http://127.0.0.1:8000/scenario/hn.fail=null cargo run -p listing-09-01",
+    );
+    assert!(success, "the run should succeed:\n{output}");
+    assert!(
+        output.contains("-- Post 8863 has 0 comments"),
+        "no count of 0 in:\n{output}"
+    );
+    assert!(
+        output.contains("and 1 fetches"),
+        "a null story has no kids to fetch:\n{output}"
+    );
+}
+
+/// Appendix B, "Scenarios": `hn.fail-at=N` makes the Nth Hacker News request answer `500`.
+/// The first request of Listing 9-1 is the story itself; the second is one of its kids.
+#[test]
+fn hn_fail_at_fails_the_nth_request_of_a_run() {
+    for n in [1, 2] {
+        let (output, success) = run(&format!(
+            "$ BOOK_STAND_IN=http://127.0.0.1:8000/scenario/hn.fail-at={n} cargo run -p listing-09-01"
+        ));
+        assert!(!success, "the run should fail:\n{output}");
+        assert!(
+            output.contains("500 Internal Server Error"),
+            "no 500 in:\n{output}"
+        );
+        let failed = output
+            .split("fetching item ")
+            .nth(1)
+            .and_then(|rest| rest.lines().next())
+            .unwrap_or_else(|| panic!("no `fetching item` in:\n{output}"));
+        assert_eq!(
+            failed == "8863",
+            n == 1,
+            "request {n} failed for item {failed}"
+        );
+    }
+}
