@@ -324,29 +324,8 @@ fn services_router(state: AppState) -> Router {
         .route("/events", handler(Service::GitHub))
         .route("/", handler(Service::Ipify))
         .route("/json", handler(Service::IpApi))
-        .route(
-            "/v0/topstories.json",
-            hacker_news(HackerNewsPath::TopStories),
-        )
-        .route(
-            "/v0/item/{file}",
-            get(
-                |state: State<AppState>,
-                 scenario: Extension<Scenario>,
-                 text: Extension<ScenarioText>,
-                 Path(file): Path<String>,
-                 request: Request| async move {
-                    // Firebase answers `null` for an id that is no item, a number or not.
-                    match file.strip_suffix(".json") {
-                        Some(id) => {
-                            let path = HackerNewsPath::Item(id.parse().ok());
-                            hacker_news_answer(path, state, scenario, text).await
-                        }
-                        None => no_such_service(request).await,
-                    }
-                },
-            ),
-        )
+        .route("/v0/topstories.json", get(hacker_news_top_stories))
+        .route("/v0/item/{file}", get(hacker_news_item))
         .route(STATS_PATH, get(stats_answer))
         .fallback(no_such_service)
         .with_state(state)
@@ -372,27 +351,44 @@ fn handler(service: Service) -> MethodRouter<AppState> {
     )
 }
 
-fn hacker_news(path: HackerNewsPath) -> MethodRouter<AppState> {
-    get(
-        move |state: State<AppState>,
-              scenario: Extension<Scenario>,
-              text: Extension<ScenarioText>| {
-            hacker_news_answer(path, state, scenario, text)
-        },
-    )
+/// `GET /v0/topstories.json`.
+async fn hacker_news_top_stories(
+    State(state): State<AppState>,
+    Extension(scenario): Extension<Scenario>,
+    Extension(ScenarioText(text)): Extension<ScenarioText>,
+) -> Response {
+    hacker_news_answer(HackerNewsPath::TopStories, &state, &scenario, &text).await
+}
+
+/// `GET /v0/item/{id}.json`. Firebase answers `null` for an id that is no item, a number or
+/// not; without `.json` the path names none of the stand-in's resources.
+async fn hacker_news_item(
+    State(state): State<AppState>,
+    Extension(scenario): Extension<Scenario>,
+    Extension(ScenarioText(text)): Extension<ScenarioText>,
+    Path(file): Path<String>,
+    request: Request,
+) -> Response {
+    match file.strip_suffix(".json") {
+        Some(id) => {
+            let path = HackerNewsPath::Item(id.parse().ok());
+            hacker_news_answer(path, &state, &scenario, &text).await
+        }
+        None => no_such_service(request).await,
+    }
 }
 
 async fn hacker_news_answer(
     path: HackerNewsPath,
-    State(state): State<AppState>,
-    Extension(scenario): Extension<Scenario>,
-    Extension(ScenarioText(text)): Extension<ScenarioText>,
+    state: &AppState,
+    scenario: &Scenario,
+    text: &str,
 ) -> Response {
     let facts = RequestFacts {
         hacker_news: Some(path),
         ..RequestFacts::default()
     };
-    answer(Service::HackerNews, &state, &scenario, &text, facts).await
+    answer(Service::HackerNews, state, scenario, text, facts).await
 }
 
 /// `GET /stand-in/stats[?reset]`.
