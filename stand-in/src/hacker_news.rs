@@ -13,7 +13,7 @@
 //! `descendants` is always that count.
 //!
 //! The randomness is [`SplitMix64`], written out here, so that no crate update can change a
-//! tree: the books' outputs print these counts.
+//! tree: the book's outputs print these counts.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
