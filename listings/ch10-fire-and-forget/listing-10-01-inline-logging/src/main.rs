@@ -12,7 +12,9 @@ use clap::Parser;
 use futures::future::try_join_all;
 use serde::Deserialize;
 use tracing::{debug, info};
+use tracing_subscriber::filter::Targets;
 use tracing_subscriber::fmt::time::ChronoLocal;
+use tracing_subscriber::prelude::*;
 
 // Without deadlines a service that accepts the connection and never answers,
 // or never finishes its answer, would keep a fetch waiting forever.
@@ -143,6 +145,7 @@ async fn fetch_item(client: &reqwest::Client, id: u64) -> anyhow::Result<Option<
 }
 
 /// Log lines as the article's `logging` setup writes them: `[HH:MM:SS] message`, on stderr.
+/// Only this program's own: the libraries' debug lines (connection pool, TLS) would bury them.
 fn init_logging(verbose: bool) {
     let level = if verbose {
         tracing::Level::DEBUG
@@ -156,6 +159,8 @@ fn init_logging(verbose: bool) {
         .with_max_level(level)
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
+        .finish()
+        .with(Targets::new().with_target(module_path!(), level))
         .init();
 }
 
