@@ -360,7 +360,13 @@ pub fn parse_failure(text: &str) -> Result<Option<Failure>, ScenarioError> {
         .find(|(name, _)| *name == text)
         .map(|(_, failure)| Some(*failure))
         .ok_or_else(|| {
-            let names: Vec<&str> = Failure::NAMES.iter().map(|(name, _)| *name).collect();
+            let names: Vec<&str> = Failure::NAMES
+                .iter()
+                .map(|(name, failure)| match failure {
+                    Failure::NullItem => "null (hn only)",
+                    _ => *name,
+                })
+                .collect();
             ScenarioError(format!(
                 "unknown failure `fail={text}`; choose one of none, {}",
                 names.join(", ")
@@ -608,6 +614,7 @@ mod tests {
         assert!(error("slow").contains("rules look like"));
         assert!(error("gitlab.fail=500").contains("github, ipify, ip-api and hn"));
         assert!(error("fail=404").contains("choose one of none, 500, 429"));
+        assert!(error("hn.fail=404").contains(", hang, null (hn only)"));
         assert!(error("speed=fast").contains("the settings are latency, fail, fail-at"));
         assert!(error("latency=fast").contains("like 200ms or 1.5s"));
         assert!(error("fail=null").contains("write `hn.fail=null`"));
