@@ -85,15 +85,15 @@ async fn post_number_of_comments(
     debug!("{id:^6} > {comments} comments");
 
     if comments > MIN_COMMENTS {
-        // As tokio::spawn, and the tracker counts the task until it ends. The
-        // handle can go: the tracker is what main waits on.
+        // tokio::spawn, plus a count the tracker keeps until the task ends. The
+        // handle can go: main waits on the tracker, not on handles.
         logs.spawn(log_post());
     }
     Ok(comments)
 }
 
-/// The article's `log_post`: stands in for slow work that nobody waits for the
-/// result of, such as sending the post to a log service.
+/// The article's `log_post`: stands in for slow, low-priority work whose result
+/// nobody needs, such as sending the post to a log service.
 async fn log_post() {
     let delay = rand::random_range(LOG_DELAY);
     tokio::time::sleep(Duration::from_secs_f64(delay)).await;

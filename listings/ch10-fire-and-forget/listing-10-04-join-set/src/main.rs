@@ -96,8 +96,8 @@ async fn post_number_of_comments(
     Ok(comments)
 }
 
-/// The article's `log_post`: stands in for slow work that nobody waits for the
-/// result of, such as sending the post to a log service.
+/// The article's `log_post`: stands in for slow, low-priority work whose result
+/// nobody needs, such as sending the post to a log service.
 async fn log_post() {
     let delay = rand::random_range(LOG_DELAY);
     tokio::time::sleep(Duration::from_secs_f64(delay)).await;
