@@ -1,7 +1,7 @@
 //! Finds every listing crate under `listings/` and generates three files in OUT_DIR:
 //!
 //! - `listings.rs`: what the checks know of each listing (name, folder, comparison rules),
-//!   read from its `Cargo.toml` and `[package.metadata.book]`;
+//!   read from its `Cargo.toml` and `[package.metadata.book]` (see `listings/README.md`);
 //! - `listing_modules.rs`: each listing's own `src/main.rs`, compiled as a module of the
 //!   `run-listing` binary, with `tokio` bound to the real crate or to the paused-clock
 //!   stand-in;
@@ -38,14 +38,24 @@ fn main() {
     for listing in &listings {
         writeln!(
             table,
-            "    Listing {{ package: {:?}, dir: {:?}, paused_clock: {}, unordered: &{:?}, masks: &{:?}, fails: &{:?}, matrix_args: &{:?} }},",
+            "    Listing {{ package: {:?}, dir: {:?}, paused_clock: {}, unordered: &{:?}, masks: &{:?}, fails: &{:?}, matrix_args: &{:?}, interrupt: {}, interrupt_for: &[{}] }},",
             listing.package,
             listing.dir,
             listing.paused_clock,
             listing.unordered,
             listing.masks,
             listing.fails,
-            listing.matrix_args
+            listing.matrix_args,
+            listing
+                .interrupt
+                .as_ref()
+                .map_or("None".to_owned(), |rule| format!("Some({})", rule.code())),
+            listing
+                .interrupt_for
+                .iter()
+                .map(|(run, rule)| format!("({run:?}, {})", rule.code()))
+                .collect::<Vec<_>>()
+                .join(", ")
         )
         .unwrap();
 
@@ -93,6 +103,51 @@ struct ListingInfo {
     masks: Vec<String>,
     fails: Vec<String>,
     matrix_args: Vec<String>,
+    interrupt: Option<InterruptRule>,
+    interrupt_for: Vec<(String, InterruptRule)>,
+}
+
+/// `{ after = '<regex>', times = N }`: SIGINT after the Nth printed line matching the regex.
+struct InterruptRule {
+    after: String,
+    times: u64,
+}
+
+impl InterruptRule {
+    fn read(value: &toml::Value, key: &str, manifest: &Path) -> InterruptRule {
+        let wrong = || -> ! {
+            panic!(
+                "{}: {key} must be {{ after = '<regex>', times = <N from 1> }}, not {value}",
+                manifest.display()
+            )
+        };
+        let Some(table) = value.as_table() else {
+            wrong()
+        };
+        if table.keys().any(|k| k != "after" && k != "times") {
+            wrong();
+        }
+        let after = table
+            .get("after")
+            .and_then(toml::Value::as_str)
+            .unwrap_or_else(|| wrong());
+        let times = table
+            .get("times")
+            .and_then(toml::Value::as_integer)
+            .filter(|times| *times >= 1)
+            .unwrap_or_else(|| wrong());
+        InterruptRule {
+            after: after.to_owned(),
+            times: times as u64,
+        }
+    }
+
+    fn code(&self) -> String {
+        format!(
+            "Interrupt {{ after: {:?}, times: {} }}",
+            self.after, self.times
+        )
+    }
 }
 
 fn read_listing(dir: &Path) -> ListingInfo {
@@ -108,6 +163,26 @@ fn read_listing(dir: &Path) -> ListingInfo {
         .and_then(|metadata| metadata.get("book"))
         .cloned()
         .unwrap_or_else(|| toml::Value::Table(toml::Table::new()));
+    // A misspelt key would otherwise be ignored without a word.
+    const KEYS: [&str; 7] = [
+        "clock",
+        "unordered",
+        "masks",
+        "fails",
+        "matrix-args",
+        "interrupt",
+        "interrupt-for",
+    ];
+    if let Some(unknown) = book
+        .as_table()
+        .and_then(|table| table.keys().find(|key| !KEYS.contains(&key.as_str())))
+    {
+        panic!(
+            "{}: [package.metadata.book] has no key {unknown:?}; the keys are {}",
+            manifest_path.display(),
+            KEYS.join(", ")
+        );
+    }
     let strings = |key: &str| -> Vec<String> {
         book.get(key)
             .and_then(toml::Value::as_array)
@@ -127,6 +202,47 @@ fn read_listing(dir: &Path) -> ListingInfo {
             manifest_path.display()
         ),
     };
+
+    let interrupt = book
+        .get("interrupt")
+        .map(|value| InterruptRule::read(value, "interrupt", &manifest_path));
+    let interrupt_for: Vec<(String, InterruptRule)> = book
+        .get("interrupt-for")
+        .map(|value| {
+            value
+                .as_table()
+                .unwrap_or_else(|| {
+                    panic!(
+                        "{}: interrupt-for must be a table: {{ \"output-x.txt\" = {{ after = '...', times = N }}, matrix = {{ ... }}, ... }}",
+                        manifest_path.display()
+                    )
+                })
+                .iter()
+                .map(|(run, rule)| {
+                    if run != "matrix"
+                        && run != "copy-ready"
+                        && !(run.starts_with("output") && run.ends_with(".txt"))
+                    {
+                        panic!(
+                            "{}: interrupt-for.{run}: name an output file (output*.txt), matrix or copy-ready",
+                            manifest_path.display()
+                        );
+                    }
+                    let key = format!("interrupt-for.{run}");
+                    (run.clone(), InterruptRule::read(rule, &key, &manifest_path))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    // On the paused clock a listing never waits (its sleeps end at once), so a signal from
+    // outside would land at a random point of its run.
+    if paused_clock && (interrupt.is_some() || !interrupt_for.is_empty()) {
+        panic!(
+            "{}: interrupt needs the real clock: on the paused clock the listing never waits, \
+             so Ctrl-C would land at a random point of its output",
+            manifest_path.display()
+        );
+    }
 
     let main_rs = dir.join("src/main.rs");
     println!("cargo:rerun-if-changed={}", main_rs.display());
@@ -152,6 +268,8 @@ fn read_listing(dir: &Path) -> ListingInfo {
         masks: strings("masks"),
         fails: strings("fails"),
         matrix_args: strings("matrix-args"),
+        interrupt,
+        interrupt_for,
     }
 }
 

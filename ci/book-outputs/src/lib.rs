@@ -10,13 +10,17 @@
 //! - `unordered = ["Header:"]`: the lines after that header line, up to the next line
 //!   that ends in `:`, may come in any order;
 //! - `masks = ['took: (\d+\.\d+)']`: the text of each capture group may differ.
+//!
+//! A listing that runs until Ctrl-C names the line after which to press it:
+//! `interrupt = { after = '<regex>', times = N }` (see [`Interrupt`]).
 
 use std::io::Read as _;
-use std::os::unix::process::CommandExt as _;
+use std::os::unix::process::{CommandExt as _, ExitStatusExt as _};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::OnceLock;
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
 
 use regex::Regex;
 use wait_timeout::ChildExt as _;
@@ -36,6 +40,45 @@ pub struct Listing {
     pub fails: &'static [&'static str],
     /// Program arguments for the failure matrix's runs (`matrix-args`).
     pub matrix_args: &'static [&'static str],
+    /// When to press Ctrl-C in a run of this listing (`interrupt`).
+    pub interrupt: Option<Interrupt>,
+    /// Other rules for some runs (`interrupt-for`): by output file name, or `matrix`.
+    pub interrupt_for: &'static [(&'static str, Interrupt)],
+}
+
+/// `interrupt = { after = '<regex>', times = N }`: for a listing that runs until Ctrl-C.
+/// Right after the `times`-th line it prints that matches `after` (a line as the output file
+/// shows it, before masks), the run gets SIGINT, what Ctrl-C sends; a line `^C` goes into
+/// the recorded output at that point, as a terminal shows it, and the rest of what the
+/// listing prints is collected until it ends. The run ends as expected if the listing exits
+/// with status 0 (it handles Ctrl-C) or dies of the SIGINT (it does not).
+///
+/// The output is the same on every run only if the listing is idle after that line (say,
+/// waiting for its next period): otherwise what it prints between the line and the signal
+/// varies. Hence no interrupt on the paused clock (build.rs refuses it), where nothing waits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Interrupt {
+    pub after: &'static str,
+    pub times: usize,
+}
+
+/// The line a run's recorded output shows where it was interrupted.
+pub const INTERRUPT_LINE: &str = "^C";
+
+/// Without an output file to go by, a run whose interrupt has not fired after this many
+/// lines is stopped and fails: its rule does not match what it prints.
+const INTERRUPT_LINE_LIMIT: usize = 200;
+
+impl Listing {
+    /// The interrupt rule for one run: `interrupt-for.<run>` if there is one, else `interrupt`.
+    /// `run` is an output file's name, `matrix` or `copy-ready`.
+    pub fn interrupt_rule(&self, run: &str) -> Option<Interrupt> {
+        self.interrupt_for
+            .iter()
+            .find(|(name, _)| *name == run)
+            .map(|(_, rule)| *rule)
+            .or(self.interrupt)
+    }
 }
 
 include!(concat!(env!("OUT_DIR"), "/listings.rs"));
@@ -115,11 +158,11 @@ pub fn parse_command(line: &str, package: &str) -> Result<Invocation, String> {
 pub const STAND_IN_ORIGIN: &str = "http://127.0.0.1:8000";
 
 /// Points a `BOOK_STAND_IN` value from an output file at a stand-in running in this
-/// process on a free port, keeping its scenario prefix. Runs never leave loopback.
+/// process on a free port (`base`), keeping its scenario prefix. Runs never leave loopback.
 /// Another loopback address (say, a port where nothing listens) is kept as it is.
-fn on_local_stand_in(shown: &str) -> Result<String, String> {
+fn on_local_stand_in(shown: &str, base: &str) -> Result<String, String> {
     if let Some(prefix) = shown.strip_prefix(STAND_IN_ORIGIN) {
-        return Ok(format!("{}{prefix}", local_stand_in()?));
+        return Ok(format!("{base}{prefix}"));
     }
     // A port on loopback where nothing listens, or a host that never resolves.
     let host = shown.strip_prefix("http://").unwrap_or_default();
@@ -138,7 +181,7 @@ fn on_local_stand_in(shown: &str) -> Result<String, String> {
 type Server = (real_tokio::runtime::Runtime, stand_in::StandIn);
 static SERVER: OnceLock<Result<Server, String>> = OnceLock::new();
 
-fn local_stand_in() -> Result<&'static str, String> {
+fn server() -> Result<&'static Server, String> {
     let server = SERVER.get_or_init(|| {
         // Its own threads, so it answers while this process waits for a listing.
         let runtime = real_tokio::runtime::Builder::new_multi_thread()
@@ -151,75 +194,310 @@ fn local_stand_in() -> Result<&'static str, String> {
             .map_err(|e| format!("starting the stand-in: {e}"))?;
         Ok((runtime, server))
     });
-    match server {
-        Ok((_, server)) => Ok(server.base_url()),
-        Err(error) => Err(error.clone()),
-    }
+    server.as_ref().map_err(Clone::clone)
+}
+
+fn local_stand_in() -> Result<&'static str, String> {
+    server().map(|(_, server)| server.base_url())
+}
+
+/// A stand-in of its own for one run, on the shared stand-in's runtime; dropping it stops it.
+fn fresh_stand_in() -> Result<stand_in::StandIn, String> {
+    let (runtime, _) = server()?;
+    runtime
+        .block_on(stand_in::spawn(stand_in::Config::default()))
+        .map_err(|e| format!("starting a stand-in: {e}"))
+}
+
+/// Scenario rules that count requests (`hn.fail-at=N`, `hn.fail-every=N`) count them per
+/// stand-in: a run with one gets a stand-in of its own, so that every run of it, in any
+/// order and side by side with others, meets the failure at the same fetch.
+fn counts_requests(stand_in_value: &str) -> bool {
+    stand_in_value.contains("fail-at=") || stand_in_value.contains("fail-every=")
 }
 
 /// What one run printed and how it ended.
+#[derive(Debug)]
 pub struct Run {
     pub output: String,
+    /// It ended as expected: exit status 0, or (when it was interrupted) death by SIGINT.
     pub success: bool,
+    /// It was sent SIGINT (its output holds the `^C` line).
+    pub interrupted: bool,
+}
+
+/// How a run is watched, beyond the time limit.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Watch {
+    /// When to send SIGINT.
+    pub interrupt: Option<Interrupt>,
+    /// Send SIGINT anyway after this many lines (the failure matrix: a failing run may never
+    /// print the line the rule waits for).
+    pub interrupt_after_lines: Option<usize>,
+    /// A run that prints more lines than this before its interrupt fired is killed and fails.
+    pub fail_after_lines: Option<usize>,
+}
+
+impl Watch {
+    /// The rule, and the line limit for a run with no output file to go by.
+    fn rule(interrupt: Option<Interrupt>) -> Watch {
+        Watch {
+            interrupt,
+            interrupt_after_lines: None,
+            fail_after_lines: interrupt.map(|_| INTERRUPT_LINE_LIMIT),
+        }
+    }
+}
+
+/// What a caller may change about a run (`run_command_with`).
+#[derive(Clone, Debug, Default)]
+pub struct RunOptions {
+    /// Press Ctrl-C by this rule instead of the listing's `interrupt`.
+    pub interrupt: Option<Interrupt>,
+    /// Run against this stand-in (its base URL, e.g. one whose stats a claims test reads)
+    /// instead of the one the checks share.
+    pub stand_in: Option<String>,
 }
 
 /// Runs a listing through `run-listing`, as its own process named after the package,
 /// with stdout and stderr sharing one pipe so that their lines interleave as on a terminal.
+/// The listing's `interrupt` applies.
 pub fn run(runner: &Path, listing: &Listing, invocation: &Invocation) -> Result<Run, String> {
+    run_watched(
+        runner,
+        listing,
+        invocation,
+        Watch::rule(listing.interrupt),
+        None,
+    )
+}
+
+pub(crate) fn run_watched(
+    runner: &Path,
+    listing: &Listing,
+    invocation: &Invocation,
+    watch: Watch,
+    stand_in: Option<&str>,
+) -> Result<Run, String> {
+    let mut own_stand_in = None;
+    let mut base = None;
     let env = invocation
         .env
         .iter()
         .map(|(name, value)| {
-            if name == stand_in::ENV_VAR {
-                Ok((name.clone(), on_local_stand_in(value)?))
-            } else {
-                Ok((name.clone(), value.clone()))
+            if name != stand_in::ENV_VAR {
+                return Ok((name.clone(), value.clone()));
             }
+            let chosen = match stand_in {
+                Some(given) => given.to_owned(),
+                None if value.starts_with(STAND_IN_ORIGIN) && counts_requests(value) => {
+                    let fresh = fresh_stand_in()?;
+                    let url = fresh.base_url().to_owned();
+                    own_stand_in = Some(fresh);
+                    url
+                }
+                None if value.starts_with(STAND_IN_ORIGIN) => local_stand_in()?.to_owned(),
+                None => String::new(),
+            };
+            if value.starts_with(STAND_IN_ORIGIN) {
+                base = Some(chosen.clone());
+            }
+            Ok((name.clone(), on_local_stand_in(value, &chosen)?))
         })
         .collect::<Result<Vec<_>, String>>()?;
-    let (mut reader, writer) = std::io::pipe().map_err(|e| format!("pipe: {e}"))?;
     let mut command = Command::new(runner);
     command
         .arg0(listing.package)
         .args(&invocation.args)
         .envs(env)
         .env(LISTING_VAR, listing.package)
+        .current_dir(listing.dir);
+    let run = run_process(command, listing.package, watch, base.as_deref());
+    drop(own_stand_in);
+    run
+}
+
+/// Runs a program as the checks run a listing: no backtraces whatever this shell has set,
+/// no stdin, stdout and stderr into one pipe, stopped after `RUN_LIMIT`, interrupted as
+/// `watch` says. `base` is the stand-in's address, written back as a reader's.
+pub(crate) fn run_process(
+    mut command: Command,
+    name: &str,
+    watch: Watch,
+    base: Option<&str>,
+) -> Result<Run, String> {
+    let after = watch
+        .interrupt
+        .map(|rule| {
+            Regex::new(rule.after).map_err(|e| format!("interrupt's after = {:?}: {e}", rule.after))
+        })
+        .transpose()?;
+    let (reader, writer) = std::io::pipe().map_err(|e| format!("pipe: {e}"))?;
+    command
         // What a reader sees by default: no backtraces, whatever this shell has set.
         .env_remove("RUST_BACKTRACE")
         .env_remove("RUST_LIB_BACKTRACE")
-        .current_dir(listing.dir)
         .stdin(Stdio::null())
         .stdout(writer.try_clone().map_err(|e| format!("pipe: {e}"))?)
         .stderr(writer);
+    let started = Instant::now();
     let mut child = command
         .spawn()
-        .map_err(|e| format!("starting {}: {e}", runner.display()))?;
+        .map_err(|e| format!("starting {}: {e}", command.get_program().display()))?;
     // Drop our copies of the pipe's write end, or reading would never see its end.
     drop(command);
-    let collector = std::thread::spawn(move || {
-        let mut bytes = Vec::new();
-        reader.read_to_end(&mut bytes).map(|_| bytes)
-    });
-    let status = match child.wait_timeout(RUN_LIMIT).map_err(|e| e.to_string())? {
+    let pid = child.id();
+    // Set before this thread reaps the child, so that the reader never signals a pid that
+    // may have been reused.
+    let reaped = Arc::new(AtomicBool::new(false));
+    let (done, collected) = std::sync::mpsc::channel();
+    {
+        let reaped = Arc::clone(&reaped);
+        let base = base.map(str::to_owned);
+        std::thread::spawn(move || {
+            let _ = done.send(collect(reader, pid, watch, after, base.as_deref(), &reaped));
+        });
+    }
+    // The child is reaped only after its output has ended (or after the limit), so a signal
+    // the reader sends always reaches the listing.
+    let collected = match collected.recv_timeout(RUN_LIMIT) {
+        Ok(collected) => collected.map_err(|e| format!("reading output: {e}"))?,
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+            reaped.store(true, Ordering::SeqCst);
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(format!(
+                "{name} ran longer than {RUN_LIMIT:?} and was stopped"
+            ));
+        }
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+            return Err("the output reader panicked".to_owned());
+        }
+    };
+    let left = RUN_LIMIT.saturating_sub(started.elapsed());
+    let status = match child.wait_timeout(left).map_err(|e| e.to_string())? {
         Some(status) => status,
         None => {
             let _ = child.kill();
             let _ = child.wait();
             return Err(format!(
-                "{} ran longer than {RUN_LIMIT:?} and was stopped",
-                listing.package
+                "{name} closed its output but ran on for longer than {RUN_LIMIT:?}"
             ));
         }
     };
-    let bytes = collector
-        .join()
-        .map_err(|_| "the output reader panicked".to_owned())?
-        .map_err(|e| format!("reading output: {e}"))?;
-    let output = String::from_utf8(bytes).map_err(|e| format!("output is not UTF-8: {e}"))?;
+    let output =
+        String::from_utf8(collected.bytes).map_err(|e| format!("output is not UTF-8: {e}"))?;
+    let output = as_a_reader_sees_it(&output, base);
+    if let Some(why) = collected.gave_up {
+        return Err(format!("{why}; it printed:\n{output}"));
+    }
+    let by_ctrl_c = status.signal() == Some(SIGINT);
     Ok(Run {
-        output: as_a_reader_sees_it(&output),
-        success: status.success(),
+        output,
+        success: status.success() || (collected.interrupted && by_ctrl_c),
+        interrupted: collected.interrupted,
     })
+}
+
+/// The signal Ctrl-C sends (the same number on every Unix).
+const SIGINT: i32 = 2;
+
+/// Sends a signal with kill(1): the workspace forbids `unsafe`, so no direct kill(2).
+fn send_signal(pid: u32, signal: &str) -> std::io::Result<()> {
+    let status = Command::new("kill")
+        .args(["-s", signal, &pid.to_string()])
+        .stdin(Stdio::null())
+        .status()?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(std::io::Error::other(format!(
+            "kill -s {signal} {pid}: {status}"
+        )))
+    }
+}
+
+/// What the reader thread saw.
+struct Collected {
+    bytes: Vec<u8>,
+    interrupted: bool,
+    /// Why the run was killed, when its interrupt did not fire in time.
+    gave_up: Option<String>,
+}
+
+/// Reads a run's output to its end, line by line, and interrupts it as `watch` says.
+fn collect(
+    mut reader: std::io::PipeReader,
+    pid: u32,
+    watch: Watch,
+    after: Option<Regex>,
+    base: Option<&str>,
+    reaped: &AtomicBool,
+) -> std::io::Result<Collected> {
+    let mut collected = Collected {
+        bytes: Vec::new(),
+        interrupted: false,
+        gave_up: None,
+    };
+    let watching = watch.interrupt.is_some() || watch.interrupt_after_lines.is_some();
+    let (mut lines, mut matches) = (0, 0);
+    let mut pending = Vec::new();
+    let mut chunk = [0u8; 8192];
+    loop {
+        let read = reader.read(&mut chunk)?;
+        if read == 0 {
+            break;
+        }
+        pending.extend_from_slice(&chunk[..read]);
+        let mut fire = false;
+        while let Some(end) = pending.iter().position(|byte| *byte == b'\n') {
+            let line: Vec<u8> = pending.drain(..=end).collect();
+            collected.bytes.extend_from_slice(&line);
+            if !watching || fire || collected.interrupted || collected.gave_up.is_some() {
+                continue;
+            }
+            lines += 1;
+            let text = as_a_reader_sees_it(String::from_utf8_lossy(&line).trim_end(), base);
+            if let (Some(rule), Some(after)) = (watch.interrupt, &after)
+                && after.is_match(&text)
+            {
+                matches += 1;
+                fire = matches == rule.times;
+            }
+            if watch
+                .interrupt_after_lines
+                .is_some_and(|limit| lines >= limit)
+            {
+                fire = true;
+            }
+            if !fire
+                && let Some(limit) = watch.fail_after_lines
+                && lines > limit
+            {
+                let rule = watch.interrupt.expect("a line limit comes with a rule");
+                collected.gave_up = Some(format!(
+                    "its interrupt (after = {:?}, times = {}) had not fired after {limit} \
+                     lines (the line matched {matches} times), so it was stopped",
+                    rule.after, rule.times
+                ));
+                if !reaped.load(Ordering::SeqCst) {
+                    send_signal(pid, "KILL")?;
+                }
+            }
+        }
+        // Everything read so far was printed before the signal: the `^C` goes after it,
+        // as on a terminal.
+        if fire {
+            if !reaped.load(Ordering::SeqCst) {
+                send_signal(pid, "INT")?;
+            }
+            collected.bytes.extend_from_slice(INTERRUPT_LINE.as_bytes());
+            collected.bytes.push(b'\n');
+            collected.interrupted = true;
+        }
+    }
+    collected.bytes.extend_from_slice(&pending);
+    Ok(collected)
 }
 
 /// The root of the book's repository (two folders above this crate).
@@ -230,12 +508,12 @@ pub(crate) fn repo_root() -> PathBuf {
 
 /// Undoes the two ways a checked run differs from a reader's `cargo run` in the
 /// workspace: `run-listing` compiles each listing from its absolute path (a panic
-/// message names `listings/...` for a reader), and the stand-in listens on a free port
-/// instead of the 8000 the output files show.
-fn as_a_reader_sees_it(output: &str) -> String {
+/// message names `listings/...` for a reader), and the stand-in (`base`) listens on a free
+/// port instead of the 8000 the output files show.
+fn as_a_reader_sees_it(output: &str, base: Option<&str>) -> String {
     let output = output.replace(&format!("{}/", repo_root().display()), "");
-    match SERVER.get() {
-        Some(Ok((_, server))) => output.replace(server.base_url(), STAND_IN_ORIGIN),
+    match base {
+        Some(base) if !base.is_empty() => output.replace(base, STAND_IN_ORIGIN),
         _ => output,
     }
 }
@@ -311,9 +589,34 @@ fn check_file(runner: &Path, listing: &Listing, file: &Path) -> Result<(), Strin
     let shown = std::fs::read_to_string(file).map_err(|e| e.to_string())?;
     let (command_line, expected) = shown.split_once('\n').unwrap_or((&shown, ""));
     let invocation = parse_command(command_line, listing.package)?;
-    let run = run(runner, listing, &invocation)?;
+    let rule = listing.interrupt_rule(file_name(file));
+    // Where the file shows the `^C`, the interrupt must have fired: a run that prints one
+    // line more without it is stopped at once, not left to run for a minute.
+    let shown_at = expected.lines().position(|line| line == INTERRUPT_LINE);
+    let watch = Watch {
+        fail_after_lines: rule.map(|_| shown_at.unwrap_or(INTERRUPT_LINE_LIMIT)),
+        ..Watch::rule(rule)
+    };
+    let run =
+        run_watched(runner, listing, &invocation, watch, None).map_err(|e| match shown_at {
+            Some(at) => format!("{e}\n(the file shows {INTERRUPT_LINE} after line {at})"),
+            None => e,
+        })?;
+    if let (Some(rule), Some(at), false) = (rule, shown_at, run.interrupted) {
+        return Err(format!(
+            "the file shows {INTERRUPT_LINE} after line {at}, but the listing ended by itself \
+             before its interrupt (after = {:?}, times = {}) fired; it printed:\n{}",
+            rule.after, rule.times, run.output
+        ));
+    }
     expect_status(listing, file, &run)?;
     compare(listing, expected, &run.output)
+}
+
+fn file_name(file: &Path) -> &str {
+    file.file_name()
+        .and_then(|name| name.to_str())
+        .unwrap_or_default()
 }
 
 /// Compares what the book shows with what a run printed, with the listing's tolerances.
@@ -330,6 +633,14 @@ fn compare(listing: &Listing, shown: &str, printed: &str) -> Result<(), String> 
         line_diff(&expected_lines, &actual_lines),
         listing.package
     ))
+}
+
+/// Runs a listing's own binary (`ci/copy-ready` builds it outside the workspace) as a
+/// reader would: no arguments, the environment as it is, the real clock, Ctrl-C as
+/// `interrupt-for.copy-ready` (or `interrupt`) says.
+pub fn run_real_binary(listing: &Listing, binary: &Path) -> Result<Run, String> {
+    let watch = Watch::rule(listing.interrupt_rule("copy-ready"));
+    run_process(Command::new(binary), listing.package, watch, None)
 }
 
 /// Compares what a listing's own binary printed (built outside the workspace, on the real
@@ -390,8 +701,30 @@ pub fn line_diff(old: &[String], new: &[String]) -> String {
 }
 
 /// Runs a reader's command line (`$ [VAR=value ...] cargo run -p <package> [-- <args>]`)
-/// the way the output checks do; for tests of what a chapter claims about a listing.
+/// the way the output checks do; for tests of what a chapter claims about a listing. The
+/// listing's `interrupt` applies.
 pub fn run_command(runner: &Path, command_line: &str) -> Result<Run, String> {
+    run_command_with(runner, command_line, RunOptions::default())
+}
+
+/// `run_command`, with another interrupt rule or another stand-in.
+pub fn run_command_with(
+    runner: &Path,
+    command_line: &str,
+    options: RunOptions,
+) -> Result<Run, String> {
+    let (listing, invocation) = command(command_line)?;
+    let watch = Watch::rule(options.interrupt.or(listing.interrupt));
+    run_watched(
+        runner,
+        listing,
+        &invocation,
+        watch,
+        options.stand_in.as_deref(),
+    )
+}
+
+pub(crate) fn command(command_line: &str) -> Result<(&'static Listing, Invocation), String> {
     let package = command_line
         .split_whitespace()
         .skip_while(|word| *word != "-p")
@@ -399,16 +732,12 @@ pub fn run_command(runner: &Path, command_line: &str) -> Result<Run, String> {
         .ok_or_else(|| format!("no `-p <package>` in {command_line:?}"))?;
     let listing = find(package).ok_or_else(|| format!("no listing called {package:?}"))?;
     let invocation = parse_command(command_line, listing.package)?;
-    run(runner, listing, &invocation)
+    Ok((listing, invocation))
 }
 
 /// A run must succeed, unless the listing's `fails` names its output file.
 fn expect_status(listing: &Listing, file: &Path, run: &Run) -> Result<(), String> {
-    let name = file
-        .file_name()
-        .and_then(|name| name.to_str())
-        .unwrap_or_default();
-    let should_fail = listing.fails.contains(&name);
+    let should_fail = listing.fails.contains(&file_name(file));
     match (should_fail, run.success) {
         (false, true) | (true, false) => Ok(()),
         (false, false) => Err(format!("the run failed; it printed:\n{}", run.output)),
@@ -433,7 +762,19 @@ pub fn regenerate(runner: &Path, listing: &Listing) -> Result<Vec<PathBuf>, Stri
         let shown = std::fs::read_to_string(file).map_err(|e| e.to_string())?;
         let command_line = shown.lines().next().unwrap_or_default();
         let invocation = parse_command(command_line, listing.package)?;
-        let run = run(runner, listing, &invocation)?;
+        let rule = listing.interrupt_rule(file_name(file));
+        // A rule that has not fired well after where the old file shows `^C` is wrong.
+        let limit = shown
+            .lines()
+            .skip(1)
+            .position(|line| line == INTERRUPT_LINE)
+            .map_or(INTERRUPT_LINE_LIMIT, |at| 2 * at + 20);
+        let watch = Watch {
+            fail_after_lines: rule.map(|_| limit),
+            ..Watch::rule(rule)
+        };
+        let run = run_watched(runner, listing, &invocation, watch, None)
+            .map_err(|e| format!("{}: {e}", file.display()))?;
         expect_status(listing, file, &run).map_err(|e| format!("{}: {e}", file.display()))?;
         std::fs::write(file, format!("{command_line}\n{}", run.output))
             .map_err(|e| e.to_string())?;
@@ -453,7 +794,108 @@ mod tests {
         masks: &[r"took: (\d+\.\d+) s"],
         fails: &[],
         matrix_args: &[],
+        interrupt: None,
+        interrupt_for: &[],
     };
+
+    fn script(text: &str) -> Command {
+        let mut command = Command::new("bash");
+        command.args(["-c", text]);
+        command
+    }
+
+    const TWO_TICKS: Interrupt = Interrupt {
+        after: "^tick",
+        times: 2,
+    };
+
+    #[test]
+    fn an_interrupt_comes_after_the_nth_matching_line_and_ends_the_run_as_expected() {
+        // No handler: the program dies of the SIGINT, the expected end of such a run.
+        let started = Instant::now();
+        let run = run_process(
+            script("echo start; echo tick 1; echo tock; echo tick 2; exec sleep 30"),
+            "demo",
+            Watch::rule(Some(TWO_TICKS)),
+            None,
+        )
+        .unwrap();
+        assert_eq!(run.output, "start\ntick 1\ntock\ntick 2\n^C\n");
+        assert!(run.success && run.interrupted);
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "no waiting out the sleep"
+        );
+    }
+
+    #[test]
+    fn a_program_that_handles_ctrl_c_prints_after_the_interrupt_and_must_exit_0() {
+        // (The trap ends the background sleep, which holds the output pipe open too.)
+        let handles = "sleep 30 & s=$!; trap 'kill $s; echo stopping; exit 0' INT; \
+                       echo tick 1; echo tick 2; wait $s";
+        let run = run_process(script(handles), "demo", Watch::rule(Some(TWO_TICKS)), None).unwrap();
+        assert_eq!(run.output, "tick 1\ntick 2\n^C\nstopping\n");
+        assert!(run.success);
+        let fails = "sleep 30 & s=$!; trap 'kill $s; echo stopping; exit 3' INT; \
+                     echo tick 1; echo tick 2; wait $s";
+        let run = run_process(script(fails), "demo", Watch::rule(Some(TWO_TICKS)), None).unwrap();
+        assert!(!run.success, "a non-zero exit after Ctrl-C is a failure");
+    }
+
+    #[test]
+    fn sigint_without_an_interrupt_rule_is_a_failure() {
+        let run = run_process(
+            script("kill -INT $$; sleep 1"),
+            "demo",
+            Watch::default(),
+            None,
+        )
+        .unwrap();
+        assert!(!run.success && !run.interrupted);
+    }
+
+    #[test]
+    fn a_rule_that_never_matches_fails_at_the_line_limit_not_the_time_limit() {
+        let started = Instant::now();
+        let watch = Watch {
+            fail_after_lines: Some(3),
+            ..Watch::rule(Some(TWO_TICKS))
+        };
+        let error = run_process(
+            script("for i in 1 2 3 4 5; do echo tock $i; done; exec sleep 30"),
+            "demo",
+            watch,
+            None,
+        )
+        .unwrap_err();
+        assert!(
+            error.contains("had not fired after 3 lines (the line matched 0 times)"),
+            "{error}"
+        );
+        assert!(started.elapsed() < Duration::from_secs(5));
+    }
+
+    #[test]
+    fn the_matrix_interrupts_after_a_number_of_lines_whatever_they_say() {
+        let watch = Watch {
+            interrupt_after_lines: Some(2),
+            ..Watch::rule(Some(TWO_TICKS))
+        };
+        let run = run_process(
+            script("echo error 1; echo error 2; echo error 3; exec sleep 30"),
+            "demo",
+            watch,
+            None,
+        )
+        .unwrap();
+        assert!(run.success && run.interrupted);
+        assert!(
+            run.output.starts_with("error 1\nerror 2\n"),
+            "{}",
+            run.output
+        );
+        assert!(run.output.contains("^C\n"));
+    }
 
     #[test]
     fn commands_are_parsed_with_environment_and_arguments() {

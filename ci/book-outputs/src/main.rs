@@ -7,9 +7,12 @@
 //! - `run-listing regenerate [<package>...]` rewrites the output files of the named
 //!   listings (all of them when none is named) from fresh runs, and the failure-matrix
 //!   page of the book from a run of every HTTP listing.
+//! - `run-listing real-run <package> <binary> <file>` runs the listing's own binary
+//!   (`ci/copy-ready` builds it outside the workspace) as the checks run a listing (no
+//!   stdin, a time limit, Ctrl-C where its `interrupt` says), writes what it printed to
+//!   `<file>`, and exits 0 if the run ended as expected.
 //! - `run-listing compare <package> <file>` checks what the listing's own binary printed
-//!   (`ci/copy-ready` runs it outside the workspace, on the real clock) against its
-//!   `output.txt`.
+//!   (on the real clock) against its `output.txt`.
 
 use std::process::ExitCode;
 
@@ -43,13 +46,45 @@ fn main() -> ExitCode {
         Some((command, rest)) if command == "compare" && rest.len() == 2 => {
             compare(&rest[0], &rest[1])
         }
+        Some((command, rest)) if command == "real-run" && rest.len() == 3 => {
+            real_run(&rest[0], &rest[1], &rest[2])
+        }
         _ => {
             eprintln!(
                 "usage: run-listing regenerate [<package>...]\n       \
+                 run-listing real-run <package> <its binary> <file for what it prints>\n       \
                  run-listing compare <package> <file holding what its binary printed>"
             );
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Runs a listing's own binary for `ci/copy-ready`.
+fn real_run(package: &str, binary: &str, printed_file: &str) -> ExitCode {
+    let Some(listing) = book_outputs::find(package) else {
+        eprintln!("run-listing: no listing called {package:?}");
+        return ExitCode::FAILURE;
+    };
+    let (printed, ended_well) = match book_outputs::run_real_binary(listing, binary.as_ref()) {
+        Ok(run) if run.success => (run.output, true),
+        Ok(run) => {
+            eprintln!("{package}: its run failed");
+            (run.output, false)
+        }
+        Err(error) => {
+            eprintln!("{package}: {error}");
+            (String::new(), false)
+        }
+    };
+    if let Err(error) = std::fs::write(printed_file, printed) {
+        eprintln!("run-listing: {printed_file}: {error}");
+        return ExitCode::FAILURE;
+    }
+    if ended_well {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
     }
 }
 
