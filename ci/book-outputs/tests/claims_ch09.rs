@@ -103,8 +103,12 @@ fn level_widths(post: u64) -> Vec<usize> {
                     serde_json::from_str(hacker_news::item_json(id)).expect("valid JSON");
                 item.get("kids")
                     .and_then(serde_json::Value::as_array)
-                    .map(|kids| kids.iter().filter_map(serde_json::Value::as_u64).collect())
-                    .unwrap_or_else(Vec::new)
+                    .map(|kids| {
+                        kids.iter()
+                            .filter_map(serde_json::Value::as_u64)
+                            .collect::<Vec<_>>()
+                    })
+                    .unwrap_or_default()
             })
             .collect();
     }
