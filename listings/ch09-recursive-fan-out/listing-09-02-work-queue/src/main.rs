@@ -65,9 +65,8 @@ async fn post_number_of_comments(
     post_id: u64,
 ) -> anyhow::Result<(usize, usize)> {
     let mut tasks = JoinSet::new();
-    let mut fetches = 1;
     tasks.spawn(fetch_post(client.clone(), post_id));
-    let mut comments = 0;
+    let (mut comments, mut fetches) = (0, 1);
     while let Some(joined) = tasks.join_next().await {
         let (id, item) = match joined {
             // On an error `?` returns, and dropping the JoinSet aborts the other fetches.
