@@ -34,7 +34,7 @@ fn posts_to_log(id: u64) -> (usize, usize) {
     let logged_here = hacker_news::comment_count(id).is_some_and(|count| count > MIN_COMMENTS);
     let item: Value =
         serde_json::from_str(hacker_news::item_json(id)).expect("the stand-in's JSON");
-    let kids = item
+    let kids: Vec<u64> = item
         .get("kids")
         .and_then(Value::as_array)
         .map(|kids| {
@@ -42,7 +42,7 @@ fn posts_to_log(id: u64) -> (usize, usize) {
                 .map(|kid| kid.as_u64().expect("an id"))
                 .collect()
         })
-        .unwrap_or_else(Vec::new);
+        .unwrap_or_default();
     let (mut total, mut deepest) = (0, 0);
     for kid in kids {
         let (kid_total, kid_deepest) = posts_to_log(kid);
