@@ -1,2 +1,212 @@
-// Placeholder: this listing is being written.
-fn main() {}
+// The article's 03_periodic_coroutines/04: a run starts every --period seconds,
+// start to start, each run a task of its own. The article re-arms a timer with
+// `loop.call_later` and runs the loop forever; here a loop waits for the ticks
+// of a `tokio::time::Interval`.
+use std::io::IsTerminal as _;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use clap::Parser;
+use futures::future::try_join_all;
+use serde::Deserialize;
+use tokio::time::{self, MissedTickBehavior};
+use tracing::{debug, info};
+use tracing_subscriber::fmt::time::ChronoLocal;
+
+// Without deadlines a service that accepts the connection and never answers,
+// or never finishes its answer, would keep a fetch waiting forever.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Calculate the number of comments of the top stories in HN.
+#[derive(Parser)]
+struct Args {
+    /// Number of seconds between poll
+    #[arg(long, value_name = "SECONDS", default_value_t = 5, value_parser = whole_seconds)]
+    period: u64,
+    /// Number of new stories to calculate comments for
+    #[arg(long, default_value_t = 5)]
+    limit: usize,
+    /// Detailed output
+    #[arg(long)]
+    verbose: bool,
+}
+
+/// Reads a --period value. An Err's text ends up in clap's error message.
+fn whole_seconds(text: &str) -> Result<u64, String> {
+    match text.parse() {
+        // A period of zero would poll without a pause.
+        Ok(0) => Err("the period must be at least 1 second".to_owned()),
+        Ok(seconds) => Ok(seconds),
+        Err(_) => Err("not a whole number of seconds".to_owned()),
+    }
+}
+
+/// The number of comments under a post: its kids, plus each kid's own count.
+/// Chapter 9's walk, with one change: it counts into the run's own `fetches`.
+async fn post_number_of_comments(
+    client: &reqwest::Client,
+    fetches: &AtomicUsize,
+    id: u64,
+) -> anyhow::Result<usize> {
+    fetches.fetch_add(1, Ordering::Relaxed);
+    let item = fetch_item(client, id).await?;
+    // A `null` item, or one without kids, has no comments.
+    let Some(item) = item.filter(|item| !item.kids.is_empty()) else {
+        return Ok(0);
+    };
+    let counts = try_join_all(
+        item.kids
+            .iter()
+            .map(|&kid| Box::pin(post_number_of_comments(client, fetches, kid))),
+    )
+    .await?;
+    let comments = item.kids.len() + counts.iter().sum::<usize>();
+    debug!("{id:^6} > {comments} comments");
+    Ok(comments)
+}
+
+/// One run: the top stories, then the comments of the first `limit`, all at
+/// once. Returns the number of fetches it made.
+async fn count_top_stories(
+    client: &reqwest::Client,
+    limit: usize,
+    iteration: u64,
+) -> anyhow::Result<usize> {
+    let fetches = AtomicUsize::new(0);
+    fetches.fetch_add(1, Ordering::Relaxed);
+    let mut ids = fetch_top_stories(client).await?;
+    ids.truncate(limit);
+    let counts = try_join_all(
+        ids.iter()
+            .map(|&id| post_number_of_comments(client, &fetches, id)),
+    )
+    .await?;
+    for (id, comments) in ids.iter().zip(counts) {
+        info!("Post {id} has {comments} comments ({iteration})");
+    }
+    Ok(fetches.into_inner())
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    init_logging(args.verbose);
+
+    let client = reqwest::Client::builder()
+        .connect_timeout(CONNECT_TIMEOUT)
+        .timeout(REQUEST_TIMEOUT)
+        .build()?;
+
+    // Ticks a period apart, start to start, however long each run takes; the
+    // first tick is at once. Should this loop ever be late for ticks (a
+    // suspended laptop, a blocked thread), it runs once and keeps the original
+    // beat, instead of catching up with a burst of runs.
+    let mut interval = time::interval(Duration::from_secs(args.period));
+    interval.set_missed_tick_behavior(MissedTickBehavior::Skip);
+
+    // Until Ctrl-C, which ends the program where it stands.
+    for iteration in 1.. {
+        interval.tick().await;
+        info!(
+            "Calculating comments for top {} stories. ({iteration})",
+            args.limit
+        );
+        // `tokio::spawn` wants a future that owns everything it uses, since
+        // the task may outlive this loop's turn: its own handle to the client
+        // (a clone shares the connection pool), and `limit` and `iteration`
+        // moved in by value.
+        let client = client.clone();
+        let limit = args.limit;
+        tokio::spawn(async move {
+            let started = Instant::now();
+            let fetches = count_top_stories(&client, limit, iteration).await?;
+            // The task reports on itself, where the article adds a done callback.
+            info!(
+                "> Calculating comments took {:.2} seconds and {fetches} fetches",
+                started.elapsed().as_secs_f64()
+            );
+            anyhow::Ok(())
+        });
+        info!("Waiting for {} seconds...", args.period);
+    }
+    Ok(())
+}
+
+/// The ids of the top stories, best first (up to 500).
+async fn fetch_top_stories(client: &reqwest::Client) -> anyhow::Result<Vec<u64>> {
+    let url = endpoint("https://hacker-news.firebaseio.com/v0/topstories.json");
+    let ids = async {
+        client
+            .get(url)
+            .send()
+            .await?
+            .error_for_status()?
+            .json::<Vec<u64>>()
+            .await
+    }
+    .await
+    .map_err(reqwest::Error::without_url)
+    .context("fetching the top stories")?;
+    Ok(ids)
+}
+/// The fields of a Hacker News item this program reads; serde skips the rest. A story or
+/// comment without replies has no `kids` field at all, hence the default.
+#[derive(Deserialize)]
+struct Item {
+    #[serde(default)]
+    kids: Vec<u64>,
+}
+
+/// One item, or `None` where the API answers `null` (a missing or hidden item).
+async fn fetch_item(client: &reqwest::Client, id: u64) -> anyhow::Result<Option<Item>> {
+    let url = endpoint(&format!(
+        "https://hacker-news.firebaseio.com/v0/item/{id}.json"
+    ));
+    let item = async {
+        client
+            .get(url)
+            .send()
+            .await?
+            .error_for_status()?
+            .json::<Option<Item>>()
+            .await
+    }
+    .await
+    .map_err(reqwest::Error::without_url)
+    .with_context(|| format!("fetching item {id}"))?;
+    Ok(item)
+}
+
+/// Log lines as the article's `logging` setup writes them: `[HH:MM:SS] message`, on stderr.
+fn init_logging(verbose: bool) {
+    let level = if verbose {
+        tracing::Level::DEBUG
+    } else {
+        tracing::Level::INFO
+    };
+    tracing_subscriber::fmt()
+        .with_timer(ChronoLocal::new("[%H:%M:%S]".to_owned()))
+        .with_level(false)
+        .with_target(false)
+        .with_max_level(level)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
+}
+
+// The book's offline switch, BOOK_STAND_IN: see Appendix B, "The switch".
+fn endpoint(real: &str) -> String {
+    let url = reqwest::Url::parse(real).expect("the listing's URLs are valid");
+    match (std::env::var("BOOK_STAND_IN"), url.host_str()) {
+        (
+            Ok(stand_in),
+            Some("api.github.com" | "api.ipify.org" | "ip-api.com" | "hacker-news.firebaseio.com"),
+        ) => {
+            let query = url.query().map_or(String::new(), |q| format!("?{q}"));
+            format!("{}{}{query}", stand_in.trim_end_matches('/'), url.path())
+        }
+        _ => real.to_owned(),
+    }
+}
