@@ -10,7 +10,9 @@ use clap::Parser;
 use futures::future::try_join_all;
 use serde::Deserialize;
 use tracing::{debug, info};
+use tracing_subscriber::filter::Targets;
 use tracing_subscriber::fmt::time::ChronoLocal;
+use tracing_subscriber::prelude::*;
 
 // Without deadlines a service that accepts the connection and never answers,
 // or never finishes its answer, would keep a fetch waiting forever.
@@ -48,16 +50,29 @@ async fn post_number_of_comments(
     fetches: &AtomicUsize,
     id: u64,
 ) -> anyhow::Result<usize> {
+    let started = Instant::now();
     fetches.fetch_add(1, Ordering::Relaxed);
     let item = fetch_item(client, id).await?;
+    debug!(
+        "{id:^6} > Fetching of {} took {} seconds",
+        endpoint(&format!(
+            "https://hacker-news.firebaseio.com/v0/item/{id}.json"
+        )),
+        started.elapsed().as_secs_f64()
+    );
     // A `null` item, or one without kids, has no comments.
     let Some(item) = item.filter(|item| !item.kids.is_empty()) else {
         return Ok(0);
     };
+
+    debug!("{id:^6} > Fetching {} child posts", item.kids.len());
+    // All the kids at once, as `asyncio.gather`; `try_join_all` stops at the first error.
+    // It keeps their futures in a list on the heap: that is the indirection a recursive
+    // `async fn` needs (E0733), so the call needs no `Box::pin`.
     let counts = try_join_all(
         item.kids
             .iter()
-            .map(|&kid| Box::pin(post_number_of_comments(client, fetches, kid))),
+            .map(|&kid| post_number_of_comments(client, fetches, kid)),
     )
     .await?;
     let comments = item.kids.len() + counts.iter().sum::<usize>();
@@ -163,6 +178,7 @@ async fn fetch_item(client: &reqwest::Client, id: u64) -> anyhow::Result<Option<
 }
 
 /// Log lines as the article's `logging` setup writes them: `[HH:MM:SS] message`, on stderr.
+/// Only this program's own: the libraries' debug lines (connection pool, TLS) would bury them.
 fn init_logging(verbose: bool) {
     let level = if verbose {
         tracing::Level::DEBUG
@@ -176,6 +192,8 @@ fn init_logging(verbose: bool) {
         .with_max_level(level)
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
+        .finish()
+        .with(Targets::new().with_target(module_path!(), level))
         .init();
 }
 
