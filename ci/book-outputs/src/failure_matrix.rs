@@ -4,6 +4,12 @@
 //! (a line starting `Error:` or `error:`) and a non-zero exit status. It must never panic,
 //! hang, or print a result that cannot have come from the failed service.
 //!
+//! Hacker News listings meet two more failures (every item `null`; the Nth fetch fails), and
+//! any comment count they print must be one the service's answers give. A listing that runs
+//! until Ctrl-C gets it as its `interrupt-for.matrix` (or `interrupt`) rule says, or after
+//! `MATRIX_LINE_LIMIT` lines, whichever comes first: a failing run may never print the line
+//! the rule waits for.
+//!
 //! The matrix is also a page of the book: `render` turns it into the markdown table in
 //! `src/generated/failure-matrix.md`, which `ci/regenerate-outputs` rewrites and the test
 //! compares, so a change in how a listing handles a failure shows up as a diff.
@@ -14,7 +20,14 @@ use std::thread;
 
 use regex::Regex;
 
-use crate::{LISTINGS, Listing};
+use crate::{LISTINGS, Listing, Watch};
+
+/// Runs at once. Most of a run's time is spent waiting on the stand-in, on sleeps or on the
+/// next period, so many more than the 2 cores CI has.
+const WORKERS: usize = 16;
+
+/// A listing that runs until Ctrl-C gets it after this many lines at the latest.
+const MATRIX_LINE_LIMIT: usize = 30;
 
 /// What a failure mode forbids a listing to print: a result no failed service gave.
 #[derive(Clone, Copy, Debug)]
@@ -27,12 +40,37 @@ enum Forbids {
     BodyResult,
 }
 
+/// The comment counts a Hacker News listing may print (`-- Post 8863 has 71 comments`,
+/// `Post 8863 has 71 comments (1)`) in a failure mode: those its answers give.
+#[derive(Clone, Copy, Debug)]
+enum Counts {
+    /// The tree's own (`stand_in::hacker_news::comment_count`): the answers are all there,
+    /// if late; or a fetch fails, and only a walk it did not touch may print its count.
+    Tree,
+    /// 0: the items answer `null`, or come without `kids`.
+    Zero,
+    /// None at all: no item answer could be read.
+    None,
+}
+
+/// Which listings a mode applies to.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Applies {
+    Every,
+    /// Hacker News listings only: the failure is one only that service has.
+    HackerNews,
+}
+
 /// One way the network misbehaves, as a `BOOK_STAND_IN` value.
 #[derive(Debug)]
 pub struct Mode {
     pub name: &'static str,
     pub stand_in: &'static str,
     forbids: Forbids,
+    counts: Counts,
+    applies: Applies,
+    /// What differs from run to run in this mode (a regex; its groups are shown as `…`).
+    varies: Option<&'static str>,
 }
 
 // Where the stand-in answers, ip-api answers after ipify (100 ms later when failing, 500 ms
@@ -42,57 +80,113 @@ pub const MODES: &[Mode] = &[
         name: "connection refused",
         stand_in: "http://127.0.0.1:1",
         forbids: Forbids::AnyResult,
+        counts: Counts::None,
+        applies: Applies::Every,
+        varies: None,
     },
     Mode {
         name: "host does not resolve",
         stand_in: "http://stand-in.invalid:8000",
         forbids: Forbids::AnyResult,
+        counts: Counts::None,
+        applies: Applies::Every,
+        varies: None,
     },
     Mode {
         // ip-api a little slower still, so that a race between the IP services has one
-        // winner, as in the listings' own outputs.
-        name: "slow (2 s an answer)",
-        stand_in: "http://127.0.0.1:8000/scenario/latency=2s,ip-api.latency=2.5s",
+        // winner, as in the listings' own outputs. Hacker News is walked level by level:
+        // at 2 s an answer a deep tree would take half a minute, for the same lesson.
+        name: "slow (2 s an answer; Hacker News 0.25 s)",
+        stand_in: "http://127.0.0.1:8000/scenario/latency=2s,ip-api.latency=2.5s,hn.latency=250ms",
         forbids: Forbids::Nothing,
+        counts: Counts::Tree,
+        applies: Applies::Every,
+        varies: None,
     },
     Mode {
         name: "HTTP 500",
         stand_in: "http://127.0.0.1:8000/scenario/fail=500,ip-api.latency=100ms",
         forbids: Forbids::AnyResult,
+        counts: Counts::None,
+        applies: Applies::Every,
+        varies: None,
     },
     Mode {
         name: "HTTP 429 Too Many Requests",
         stand_in: "http://127.0.0.1:8000/scenario/fail=429,ip-api.latency=100ms",
         forbids: Forbids::AnyResult,
+        counts: Counts::None,
+        applies: Applies::Every,
+        varies: None,
     },
     Mode {
         name: "rate limited (GitHub's 403)",
         stand_in: "http://127.0.0.1:8000/scenario/fail=rate-limit,ip-api.latency=100ms",
         forbids: Forbids::AnyResult,
+        counts: Counts::None,
+        applies: Applies::Every,
+        varies: None,
     },
     Mode {
         name: "malformed JSON",
         stand_in: "http://127.0.0.1:8000/scenario/fail=malformed,ip-api.latency=100ms",
         forbids: Forbids::BodyResult,
+        counts: Counts::None,
+        applies: Applies::Every,
+        varies: None,
     },
     Mode {
+        // Hacker News items come without `kids`, and the top stories are `[]`.
         name: "a JSON key missing",
         stand_in: "http://127.0.0.1:8000/scenario/fail=missing-key,ip-api.latency=100ms",
         forbids: Forbids::BodyResult,
+        counts: Counts::Zero,
+        applies: Applies::Every,
+        varies: None,
     },
     Mode {
         name: "connection closed mid-response",
         stand_in: "http://127.0.0.1:8000/scenario/fail=cut,ip-api.latency=100ms",
         forbids: Forbids::BodyResult,
+        counts: Counts::None,
+        applies: Applies::Every,
+        varies: None,
+    },
+    Mode {
+        // The top stories answer as usual.
+        name: "every item `null`",
+        stand_in: "http://127.0.0.1:8000/scenario/hn.fail=null",
+        forbids: Forbids::Nothing,
+        counts: Counts::Zero,
+        applies: Applies::HackerNews,
+        varies: None,
+    },
+    Mode {
+        // Mid-walk: post 8863's tree takes 72 fetches; a periodic listing's first run
+        // fetches the top stories, then the first story's 361 items.
+        name: "the 30th fetch fails (HTTP 500)",
+        stand_in: "http://127.0.0.1:8000/scenario/hn.fail-at=30",
+        forbids: Forbids::Nothing,
+        counts: Counts::Tree,
+        applies: Applies::HackerNews,
+        // The fetches of one level race each other: which one is the 30th varies.
+        varies: Some(r"item (\d+)"),
     },
 ];
 
 /// How one run ended.
 #[derive(Debug, PartialEq)]
 pub enum Outcome {
-    /// Exit status 0: the listing dealt with it. `lines` are what it printed that its
-    /// normal run does not print (masked as in its output checks), sorted.
-    Handled { lines: Vec<String> },
+    /// Exit status 0 (or, for a listing that runs until Ctrl-C, `interrupted` and its end
+    /// by that): the listing dealt with it. `lines` are what it printed that its normal run
+    /// does not print (masked as in its output checks), sorted.
+    Handled {
+        lines: Vec<String>,
+        interrupted: bool,
+        /// It printed no comment count, where its run without a failure prints some: the
+        /// failure made it lose its result without a word, or say so only in `lines`.
+        lost_counts: bool,
+    },
     /// A non-zero exit status with a clear error line.
     Error { line: String },
     /// Not acceptable: a panic, a hang, a result that cannot be right, or a failure
@@ -117,62 +211,120 @@ pub fn http_listings() -> Vec<&'static Listing> {
         .collect()
 }
 
+/// The HTTP listings that call Hacker News (not only name its host in `endpoint`).
+pub fn is_hacker_news(listing: &Listing) -> bool {
+    std::fs::read_to_string(Path::new(listing.dir).join("src/main.rs"))
+        .is_ok_and(|source| source.contains("hacker-news.firebaseio.com/v0/"))
+}
+
+/// The modes a listing meets.
+fn modes_for(listing: &Listing) -> impl Iterator<Item = &'static Mode> {
+    let hacker_news = is_hacker_news(listing);
+    MODES
+        .iter()
+        .filter(move |mode| mode.applies == Applies::Every || hacker_news)
+}
+
 /// Runs every HTTP listing in every mode, a few at a time.
 pub fn run_all(runner: &Path) -> Vec<Cell> {
-    let jobs: Vec<(usize, &'static Listing, &'static Mode)> = http_listings()
-        .into_iter()
-        .flat_map(|listing| MODES.iter().map(move |mode| (listing, mode)))
+    run_listings(runner, &http_listings())
+}
+
+/// Runs these listings in every mode that applies to them, a few at a time.
+pub fn run_listings(runner: &Path, listings: &[&'static Listing]) -> Vec<Cell> {
+    // Each listing also runs once with no failure (`None`): what that prints, with the
+    // matrix's arguments, is news in no row.
+    let jobs: Vec<(usize, &'static Listing, Option<&'static Mode>)> = listings
+        .iter()
+        .flat_map(|listing| {
+            std::iter::once(None)
+                .chain(modes_for(listing).map(Some))
+                .map(move |mode| (*listing, mode))
+        })
         .enumerate()
         .map(|(index, (listing, mode))| (index, listing, mode))
         .collect();
     let count = jobs.len();
     // A pool of workers pulling from one queue, not batches: a batch waits for its slowest
-    // run (listing 4-1 sleeps 2-5 s), a pool keeps every worker busy. Most of a run's time
-    // is spent waiting on the stand-in or on sleeps, so eight at once suit 2 cores.
+    // run (listing 4-1 sleeps 2-5 s), a pool keeps every worker busy. The slow row's runs
+    // are the longest (up to 8 s), so they go first: started last, they would set the
+    // matrix's time on their own.
+    let mut jobs = jobs;
+    jobs.sort_by_key(|(_, _, mode)| !mode.is_some_and(|mode| mode.name.starts_with("slow")));
     let queue = std::sync::Mutex::new(jobs.into_iter());
     let done = std::sync::Mutex::new(Vec::with_capacity(count));
     thread::scope(|scope| {
-        for _ in 0..8 {
+        for _ in 0..WORKERS {
             scope.spawn(|| {
                 loop {
                     let next = queue.lock().expect("a worker does not panic").next();
                     let Some((index, listing, mode)) = next else {
                         break;
                     };
-                    let cell = run_cell(runner, listing, mode);
+                    let run = run_in(runner, listing, mode);
                     done.lock()
                         .expect("a worker does not panic")
-                        .push((index, cell));
+                        .push((index, listing, mode, run));
                 }
             });
         }
     });
-    let mut cells = done.into_inner().expect("a worker does not panic");
+    let mut runs = done.into_inner().expect("a worker does not panic");
     // Back in listing and mode order, as the table shows them.
-    cells.sort_by_key(|(index, _)| *index);
-    cells.into_iter().map(|(_, cell)| cell).collect()
+    runs.sort_by_key(|(index, ..)| *index);
+    let mut cells = Vec::with_capacity(count);
+    let mut usual = Vec::new();
+    for (_, listing, mode, run) in runs {
+        let Some(mode) = mode else {
+            usual = normal_lines(listing);
+            if let Ok(run) = &run
+                && run.success
+            {
+                usual.extend(masked(listing, &run.output));
+            }
+            continue;
+        };
+        let outcome = match run {
+            Ok(run) => judge(listing, mode, &run, &usual),
+            Err(error) => Outcome::Unacceptable { why: error },
+        };
+        cells.push(Cell {
+            listing,
+            mode,
+            outcome,
+        });
+    }
+    cells
 }
 
-fn run_cell(runner: &Path, listing: &'static Listing, mode: &'static Mode) -> Cell {
+/// One run of a listing with the matrix's arguments, against the stand-in in `mode` (or
+/// with no failure).
+fn run_in(
+    runner: &Path,
+    listing: &'static Listing,
+    mode: Option<&'static Mode>,
+) -> Result<crate::Run, String> {
+    let stand_in = mode.map_or(crate::STAND_IN_ORIGIN, |mode| mode.stand_in);
     let mut command = format!(
-        "$ BOOK_STAND_IN={} cargo run -p {}",
-        mode.stand_in, listing.package
+        "$ BOOK_STAND_IN={stand_in} cargo run -p {}",
+        listing.package
     );
     if !listing.matrix_args.is_empty() {
         command = format!("{command} -- {}", listing.matrix_args.join(" "));
     }
-    let outcome = match crate::run_command(runner, &command) {
-        Ok(run) => judge(listing, mode, run.success, &run.output),
-        Err(error) => Outcome::Unacceptable { why: error },
+    let rule = listing.interrupt_rule("matrix");
+    let watch = Watch {
+        interrupt: rule,
+        interrupt_after_lines: rule.map(|_| MATRIX_LINE_LIMIT),
+        fail_after_lines: None,
     };
-    Cell {
-        listing,
-        mode,
-        outcome,
-    }
+    let (_, invocation) = crate::command(&command)?;
+    crate::run_watched(runner, listing, &invocation, watch, None)
 }
 
-fn judge(listing: &Listing, mode: &Mode, success: bool, output: &str) -> Outcome {
+/// `usual`: the lines the listing prints when nothing fails, masked.
+fn judge(listing: &Listing, mode: &Mode, run: &crate::Run, usual: &[String]) -> Outcome {
+    let (success, output) = (run.success, run.output.as_str());
     if let Some(line) = output.lines().find(|line| line.contains("panicked at")) {
         return Outcome::Unacceptable {
             why: format!("it panicked: {line}"),
@@ -195,17 +347,26 @@ fn judge(listing: &Listing, mode: &Mode, success: bool, output: &str) -> Outcome
             why: format!("it printed a result no service gave: {line}"),
         };
     }
+    let count = count_line();
+    if let Some(why) = wrong_count(mode, output) {
+        return Outcome::Unacceptable { why };
+    }
     if success {
         // Compared exactly, not as `comparable` does: a line that differs from a normal one
         // only in the service it names is news, and the row must show it.
-        let normal = normal_lines(listing);
         let mut lines: Vec<String> = masked(listing, output)
             .into_iter()
-            .filter(|line| !line.trim().is_empty() && !normal.contains(line))
+            .filter(|line| !line.trim().is_empty() && !usual.contains(line))
+            .map(|line| mask_varying(mode, &line))
             .collect();
         lines.sort();
         lines.dedup();
-        return Outcome::Handled { lines };
+        return Outcome::Handled {
+            lines,
+            interrupted: run.interrupted,
+            lost_counts: usual.iter().any(|line| count.is_match(line))
+                && !output.lines().any(|line| count.is_match(line)),
+        };
     }
     let lines: Vec<&str> = output.lines().collect();
     let Some(at) = lines
@@ -233,7 +394,49 @@ fn judge(listing: &Listing, mode: &Mode, success: bool, output: &str) -> Outcome
     if let Some(cause) = root_cause {
         line = format!("{line} (because: {})", mask_numbers(cause));
     }
-    Outcome::Error { line }
+    Outcome::Error {
+        line: mask_varying(mode, &line),
+    }
+}
+
+fn mask_varying(mode: &Mode, line: &str) -> String {
+    let Some(varies) = mode.varies else {
+        return line.to_owned();
+    };
+    let varies = Regex::new(varies).expect("a valid regex");
+    crate::mask_line(&[varies], line)
+}
+
+/// A Hacker News listing's result: `-- Post 8863 has 71 comments`, or, from the periodic
+/// listings, `Post 46210035 has 360 comments (1)`.
+fn count_line() -> Regex {
+    Regex::new(r"\bPost (\d+) has (\d+) comments?\b").expect("a valid regex")
+}
+
+/// A comment count the answers cannot have given: any count where no item could be read, a
+/// count other than 0 where every item is `null` or has no `kids`, and otherwise a count
+/// other than the tree's (a walk that lost a fetch and counted on regardless).
+fn wrong_count(mode: &Mode, output: &str) -> Option<String> {
+    let count = count_line();
+    output.lines().find_map(|line| {
+        let captures = count.captures(line)?;
+        let id: u64 = captures[1].parse().ok()?;
+        let printed: usize = captures[2].parse().ok()?;
+        let given = match mode.counts {
+            Counts::None => None,
+            Counts::Zero => Some(0),
+            Counts::Tree => stand_in::hacker_news::comment_count(id),
+        };
+        match given {
+            Some(given) if given == printed => None,
+            Some(given) => Some(format!(
+                "it printed a count the answers do not give (they give {given}): {line}"
+            )),
+            None => Some(format!(
+                "it printed a count though no answer could be read: {line}"
+            )),
+        }
+    })
 }
 
 /// The lines of the listing's own output files, masked: what it prints when all goes well.
@@ -264,11 +467,17 @@ fn masked(listing: &Listing, text: &str) -> Vec<String> {
 }
 
 /// What differs between runs and machines: timings (`took: 0.21 seconds` becomes
-/// `took: … seconds`), and the resolver's wording for a name that does not resolve.
+/// `took: … seconds`), run numbers, and the resolver's wording for a name that does not
+/// resolve.
 fn mask_numbers(line: &str) -> String {
     let line = Regex::new(r"\d+\.\d+ (seconds|s)\b")
         .expect("a valid regex")
         .replace_all(line, "… $1");
+    // A periodic listing's run number, `(1)`: a row says what each run does, not how many
+    // had started before Ctrl-C.
+    let line = Regex::new(r" \(\d+\)$")
+        .expect("a valid regex")
+        .replace_all(&line, " (…)");
     Regex::new(r"failed to lookup address information: [^)]*")
         .expect("a valid regex")
         .replace_all(&line, "failed to lookup address information")
@@ -294,16 +503,51 @@ pub fn table_path() -> PathBuf {
     crate::repo_root().join("src/generated/failure-matrix.md")
 }
 
+const PAGE_HEADER: &str = "<!-- Generated by ci/regenerate-outputs from a run of every HTTP listing \
+                           against the stand-in; do not edit. -->\n";
+
 /// The book's table: one section per listing, one row per failure mode.
 pub fn render(cells: &[Cell]) -> String {
-    let mut page = String::from(
-        "<!-- Generated by ci/regenerate-outputs from a run of every HTTP listing against the \
-         stand-in; do not edit. -->\n",
-    );
-    let mut current = "";
+    let mut page = String::from(PAGE_HEADER);
+    for (_, section) in sections(cells) {
+        page.push_str(&section);
+    }
+    page
+}
+
+/// The page with the sections of `packages` (HTTP listings or not) rewritten from `cells`
+/// (their runs), and every other section as it was: what regenerating a few listings does.
+pub fn splice(page: &str, packages: &[&str], cells: &[Cell]) -> String {
+    let mut kept: Vec<(String, String)> = Vec::new();
+    for part in page.split("\n## `").skip(1) {
+        let package = part.split('`').next().unwrap_or_default().to_owned();
+        if !packages.contains(&package.as_str()) {
+            kept.push((
+                package,
+                format!("\n## `{}", part.trim_end_matches('\n')) + "\n",
+            ));
+        }
+    }
+    kept.extend(sections(cells));
+    let order = |package: &str| {
+        LISTINGS
+            .iter()
+            .position(|listing| listing.package == package)
+    };
+    kept.sort_by_key(|(package, _)| order(package));
+    let mut page = String::from(PAGE_HEADER);
+    for (_, section) in kept {
+        page.push_str(&section);
+    }
+    page
+}
+
+/// One section per listing: (package, its markdown).
+fn sections(cells: &[Cell]) -> Vec<(String, String)> {
+    let mut sections: Vec<(String, String)> = Vec::new();
     for cell in cells {
-        if cell.listing.package != current {
-            current = cell.listing.package;
+        let package = cell.listing.package;
+        if sections.last().is_none_or(|(last, _)| last != package) {
             let chapter = Path::new(cell.listing.dir)
                 .parent()
                 .and_then(Path::file_name)
@@ -314,33 +558,49 @@ pub fn render(cells: &[Cell]) -> String {
             } else {
                 format!(" -- {}", cell.listing.matrix_args.join(" "))
             };
+            let mut section = String::new();
             write!(
-                page,
-                "\n## `{current}`\n\nFrom [its chapter]({chapter}.md). \
-                 Run as `BOOK_STAND_IN=<below> cargo run -p {current}{args}`.\n\n\
+                section,
+                "\n## `{package}`\n\nFrom [its chapter]({chapter}.md). \
+                 Run as `BOOK_STAND_IN=<below> cargo run -p {package}{args}`.\n\n\
                  | the network | the listing | what it prints |\n|---|---|---|\n"
             )
             .expect("writing to a String");
+            sections.push((package.to_owned(), section));
         }
         let (verdict, printed) = match &cell.outcome {
-            Outcome::Handled { lines } if lines.is_empty() => {
-                ("carries on", "its usual output".to_owned())
-            }
-            Outcome::Handled { lines } => ("carries on", code_lines(lines)),
+            Outcome::Handled {
+                lines,
+                interrupted,
+                lost_counts,
+            } => (
+                match (interrupted, lost_counts) {
+                    (false, false) => "carries on",
+                    (false, true) => "carries on, prints no count",
+                    (true, false) => "carries on, until Ctrl-C",
+                    (true, true) => "carries on, no count before Ctrl-C",
+                },
+                match (lines.is_empty(), lost_counts) {
+                    (true, false) => "its usual output".to_owned(),
+                    (true, true) => "no line of its own".to_owned(),
+                    (false, _) => code_lines(lines),
+                },
+            ),
             Outcome::Error { line } => (
                 "stops with an error",
                 code_lines(std::slice::from_ref(line)),
             ),
             Outcome::Unacceptable { why } => ("**fails the check**", why.replace('\n', " ")),
         };
+        let section = &mut sections.last_mut().expect("pushed above").1;
         writeln!(
-            page,
+            section,
             "| {} (`{}`) | {verdict} | {printed} |",
             cell.mode.name, cell.mode.stand_in
         )
         .expect("writing to a String");
     }
-    page
+    sections
 }
 
 fn code_lines(lines: &[String]) -> String {

@@ -540,7 +540,7 @@ pub fn normalise(listing: &Listing, text: &str) -> Result<Vec<String>, String> {
     Ok(lines)
 }
 
-fn mask_line(masks: &[Regex], line: &str) -> String {
+pub(crate) fn mask_line(masks: &[Regex], line: &str) -> String {
     let mut line = line.to_owned();
     for mask in masks {
         // Replace capture groups from the right, so earlier offsets stay valid.

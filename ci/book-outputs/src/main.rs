@@ -6,7 +6,8 @@
 //!   name, so a listing sees the same command line as its own binary would.
 //! - `run-listing regenerate [<package>...]` rewrites the output files of the named
 //!   listings (all of them when none is named) from fresh runs, and the failure-matrix
-//!   page of the book from a run of every HTTP listing.
+//!   page of the book (the named listings' sections, or all of it);
+//!   `run-listing regenerate --matrix` rewrites that page alone.
 //! - `run-listing real-run <package> <binary> <file>` runs the listing's own binary
 //!   (`ci/copy-ready` builds it outside the workspace) as the checks run a listing (no
 //!   stdin, a time limit, Ctrl-C where its `interrupt` says), writes what it printed to
@@ -51,7 +52,7 @@ fn main() -> ExitCode {
         }
         _ => {
             eprintln!(
-                "usage: run-listing regenerate [<package>...]\n       \
+                "usage: run-listing regenerate [<package>... | --matrix]\n       \
                  run-listing real-run <package> <its binary> <file for what it prints>\n       \
                  run-listing compare <package> <file holding what its binary printed>"
             );
@@ -125,8 +126,11 @@ fn regenerate(packages: &[String]) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // `--matrix`: the failure matrix's page alone, all of it.
+    let matrix_only = packages == ["--matrix"];
+    let every = packages.is_empty() || matrix_only;
     let mut selected = Vec::new();
-    for package in packages {
+    for package in packages.iter().filter(|_| !matrix_only) {
         match book_outputs::find(package) {
             Some(listing) => selected.push(listing),
             None => {
@@ -135,11 +139,11 @@ fn regenerate(packages: &[String]) -> ExitCode {
             }
         }
     }
-    if selected.is_empty() {
+    if selected.is_empty() && !matrix_only {
         selected.extend(book_outputs::LISTINGS);
     }
     let mut failed = false;
-    for listing in selected {
+    for &listing in &selected {
         match book_outputs::regenerate(&runner, listing) {
             Ok(files) => {
                 for file in files {
@@ -152,10 +156,22 @@ fn regenerate(packages: &[String]) -> ExitCode {
             }
         }
     }
-    // The failure matrix runs every HTTP listing; its page is an output too.
-    let cells = book_outputs::failure_matrix::run_all(&runner);
-    let table = book_outputs::failure_matrix::render(&cells);
+    // The failure matrix's page is an output too: all of it, or the named listings' rows.
     let path = book_outputs::failure_matrix::table_path();
+    let table = if every {
+        book_outputs::failure_matrix::render(&book_outputs::failure_matrix::run_all(&runner))
+    } else {
+        let http = book_outputs::failure_matrix::http_listings();
+        let named: Vec<_> = selected
+            .iter()
+            .copied()
+            .filter(|listing| http.iter().any(|h| h.package == listing.package))
+            .collect();
+        let cells = book_outputs::failure_matrix::run_listings(&runner, &named);
+        let page = std::fs::read_to_string(&path).unwrap_or_default();
+        let packages: Vec<&str> = selected.iter().map(|listing| listing.package).collect();
+        book_outputs::failure_matrix::splice(&page, &packages, &cells)
+    };
     match std::fs::create_dir_all(path.parent().expect("a folder"))
         .and_then(|()| std::fs::write(&path, table))
     {
