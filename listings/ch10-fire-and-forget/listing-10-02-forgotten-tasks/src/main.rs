@@ -1,7 +1,7 @@
 // The article's 02_fire_and_forget.py: the log of Listing 10-1 becomes a task of
 // its own, and nothing waits for it. The walk is as fast as chapter 9's again, but
-// main returns as soon as it is done, and the runtime drops the tasks still
-// sleeping: their lines are never written, and nothing says so.
+// main returns as soon as it is done, and the runtime drops the unfinished tasks:
+// their lines are never written, and nothing says so.
 use std::io::IsTerminal as _;
 use std::ops::Range;
 use std::sync::atomic::{AtomicUsize, Ordering};
