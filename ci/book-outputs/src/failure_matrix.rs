@@ -610,3 +610,99 @@ fn code_lines(lines: &[String]) -> String {
         .collect::<Vec<_>>()
         .join("<br>")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HN: Listing = Listing {
+        package: "demo",
+        dir: "/nonexistent",
+        paused_clock: false,
+        unordered: &[],
+        masks: &[],
+        fails: &[],
+        matrix_args: &[],
+        interrupt: None,
+        interrupt_for: &[],
+    };
+
+    fn mode(name: &str) -> &'static Mode {
+        MODES
+            .iter()
+            .find(|mode| mode.name.starts_with(name))
+            .expect("a mode by that name")
+    }
+
+    fn judged(mode_name: &str, output: &str) -> Outcome {
+        let run = crate::Run {
+            output: output.to_owned(),
+            success: true,
+            interrupted: false,
+        };
+        judge(&HN, mode(mode_name), &run, &[])
+    }
+
+    fn fails_the_check(outcome: &Outcome) -> bool {
+        matches!(outcome, Outcome::Unacceptable { .. })
+    }
+
+    #[test]
+    fn a_count_printed_when_no_answer_could_be_read_fails_the_check() {
+        for name in [
+            "HTTP 500",
+            "malformed",
+            "connection closed",
+            "connection refused",
+        ] {
+            let outcome = judged(name, "-- Post 8863 has 71 comments\n");
+            assert!(fails_the_check(&outcome), "{name}: {outcome:?}");
+            let outcome = judged(name, "Post 46210035 has 0 comments (1)\n");
+            assert!(fails_the_check(&outcome), "{name}: {outcome:?}");
+        }
+    }
+
+    #[test]
+    fn where_items_are_null_or_have_no_kids_only_0_may_be_printed() {
+        for name in ["every item `null`", "a JSON key missing"] {
+            assert!(!fails_the_check(&judged(
+                name,
+                "-- Post 8863 has 0 comments\n"
+            )));
+            assert!(fails_the_check(&judged(
+                name,
+                "-- Post 8863 has 71 comments\n"
+            )));
+        }
+    }
+
+    #[test]
+    fn where_every_answer_comes_or_a_fetch_fails_a_count_must_be_the_trees() {
+        for name in ["slow", "the 30th fetch fails"] {
+            assert!(!fails_the_check(&judged(
+                name,
+                "-- Post 8863 has 71 comments\n"
+            )));
+            // A walk that lost a fetch and counted on regardless.
+            assert!(fails_the_check(&judged(
+                name,
+                "-- Post 8863 has 70 comments\n"
+            )));
+        }
+    }
+
+    #[test]
+    fn hacker_news_modes_apply_to_hacker_news_listings_only() {
+        let only_hn: Vec<&str> = MODES
+            .iter()
+            .filter(|mode| mode.applies == Applies::HackerNews)
+            .map(|mode| mode.name)
+            .collect();
+        assert_eq!(
+            only_hn,
+            ["every item `null`", "the 30th fetch fails (HTTP 500)"]
+        );
+        // HN is not a Hacker News listing (its folder does not exist).
+        assert_eq!(modes_for(&HN).count(), MODES.len() - 2);
+    }
+}
