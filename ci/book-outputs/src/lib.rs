@@ -332,6 +332,7 @@ pub(crate) fn run_process(
             Regex::new(rule.after).map_err(|e| format!("interrupt's after = {:?}: {e}", rule.after))
         })
         .transpose()?;
+    children_die_of_ctrl_c()?;
     let (reader, writer) = std::io::pipe().map_err(|e| format!("pipe: {e}"))?;
     command
         // What a reader sees by default: no backtraces, whatever this shell has set.
@@ -397,6 +398,36 @@ pub(crate) fn run_process(
         success: status.success() || (collected.interrupted && by_ctrl_c),
         interrupted: collected.interrupted,
     })
+}
+
+/// Makes sure a listing without a Ctrl-C handler dies of SIGINT, as in a reader's terminal,
+/// however this process was started. A shell starts a background job (`cmd &` in a script,
+/// as CI may run the checks) with SIGINT ignored, and an ignored signal stays ignored across
+/// exec, so the listings would ignore it too. A caught signal, though, is reset to its default
+/// in the program exec starts. So this process catches SIGINT (through Tokio: the workspace
+/// forbids `unsafe`, which a plain `signal(SIGINT, SIG_DFL)` in the child would need) and,
+/// when one comes, ends as the default action would have ended it (exit status 130).
+fn children_die_of_ctrl_c() -> Result<(), String> {
+    static CATCHING: OnceLock<Result<real_tokio::runtime::Runtime, String>> = OnceLock::new();
+    let catching = CATCHING.get_or_init(|| {
+        let runtime = real_tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .map_err(|e| format!("starting a runtime to catch SIGINT: {e}"))?;
+        let mut interrupts = runtime
+            .block_on(async {
+                real_tokio::signal::unix::signal(real_tokio::signal::unix::SignalKind::interrupt())
+            })
+            .map_err(|e| format!("catching SIGINT: {e}"))?;
+        runtime.spawn(async move {
+            if interrupts.recv().await.is_some() {
+                std::process::exit(128 + SIGINT);
+            }
+        });
+        Ok(runtime)
+    });
+    catching.as_ref().map(|_| ()).map_err(Clone::clone)
 }
 
 /// The signal Ctrl-C sends (the same number on every Unix).
