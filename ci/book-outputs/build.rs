@@ -228,6 +228,14 @@ fn read_listing(dir: &Path) -> ListingInfo {
                             manifest_path.display()
                         );
                     }
+                    // A misspelt file name would leave that file's run without its rule.
+                    if run.ends_with(".txt") && !dir.join(run).is_file() {
+                        panic!(
+                            "{}: interrupt-for names {run:?}, which is not a file in {}",
+                            manifest_path.display(),
+                            dir.display()
+                        );
+                    }
                     let key = format!("interrupt-for.{run}");
                     (run.clone(), InterruptRule::read(rule, &key, &manifest_path))
                 })
