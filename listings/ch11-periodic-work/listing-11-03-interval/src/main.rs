@@ -115,9 +115,9 @@ async fn main() -> anyhow::Result<()> {
         .build()?;
 
     // Ticks a period apart, start to start, however long each run takes; the
-    // first tick is at once. Should this loop ever be late for ticks (a
-    // suspended laptop, a blocked thread), it runs once and keeps the original
-    // beat, instead of catching up with a burst of runs.
+    // first tick is at once. Should this loop ever be late for ticks (a blocked
+    // thread), it runs once and keeps the original beat, instead of catching up
+    // with a burst of runs.
     let mut interval = time::interval(Duration::from_secs(args.period));
     interval.set_missed_tick_behavior(MissedTickBehavior::Skip);
 

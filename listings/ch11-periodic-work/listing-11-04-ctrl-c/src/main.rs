@@ -154,7 +154,7 @@ async fn main() -> anyhow::Result<()> {
         info!("Waiting for {} seconds...", args.period);
     }
     // Returning from `main` shuts the runtime down: a run still in flight is
-    // dropped at its next `.await`, and prints nothing more.
+    // dropped where it waits, and prints nothing more.
     Ok(())
 }
 
