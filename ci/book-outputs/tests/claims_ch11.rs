@@ -129,8 +129,10 @@ fn the_interval_starts_a_run_every_period() {
         3,
     );
     let records = stand_in.requests();
-    let runs = runs(&records);
-    assert_eq!(runs.len(), 3, "three runs:\n{output}");
+    let mut runs = runs(&records);
+    // Ctrl-C comes after the third run; on a busy machine a fourth may start before it lands.
+    assert!(runs.len() >= 3, "three runs:\n{output}");
+    runs.truncate(3);
     let work = last_answer(&runs[0]) - runs[0][0].arrived;
     assert!(
         work >= Duration::from_millis(450),
