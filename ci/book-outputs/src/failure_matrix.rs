@@ -16,6 +16,7 @@
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
 use std::thread;
 
 use regex::Regex;
@@ -347,7 +348,7 @@ fn judge(listing: &Listing, mode: &Mode, run: &crate::Run, usual: &[String]) -> 
             why: format!("it printed a result no service gave: {line}"),
         };
     }
-    let count = count_line();
+    let count = &*COUNT_LINE;
     if let Some(why) = wrong_count(mode, output) {
         return Outcome::Unacceptable { why };
     }
@@ -408,16 +409,15 @@ fn mask_varying(mode: &Mode, line: &str) -> String {
 }
 
 /// A Hacker News listing's result: `-- Post 8863 has 71 comments`, or, from the periodic
-/// listings, `Post 46210035 has 360 comments (1)`.
-fn count_line() -> Regex {
-    Regex::new(r"\bPost (\d+) has (\d+) comments?\b").expect("a valid regex")
-}
+/// listings, `Post 46210035 has 360 comments (1)`. Compiled once for every run judged.
+static COUNT_LINE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\bPost (\d+) has (\d+) comments?\b").expect("a valid regex"));
 
 /// A comment count the answers cannot have given: any count where no item could be read, a
 /// count other than 0 where every item is `null` or has no `kids`, and otherwise a count
 /// other than the tree's (a walk that lost a fetch and counted on regardless).
 fn wrong_count(mode: &Mode, output: &str) -> Option<String> {
-    let count = count_line();
+    let count = &*COUNT_LINE;
     output.lines().find_map(|line| {
         let captures = count.captures(line)?;
         let id: u64 = captures[1].parse().ok()?;
