@@ -201,8 +201,9 @@ fn local_stand_in() -> Result<&'static str, String> {
     server().map(|(_, server)| server.base_url())
 }
 
-/// A stand-in of its own for one run, on the shared stand-in's runtime; dropping it stops it.
-fn fresh_stand_in() -> Result<stand_in::StandIn, String> {
+/// A stand-in of its own for one run or one test (whose counts and request log then hold
+/// only its own requests), on the shared stand-in's runtime; dropping it stops it.
+pub fn fresh_stand_in() -> Result<stand_in::StandIn, String> {
     let (runtime, _) = server()?;
     runtime
         .block_on(stand_in::spawn(stand_in::Config::default()))

@@ -2,16 +2,10 @@
 //! each test runs the real listing (against the in-process stand-in where it talks HTTP)
 //! and checks the claim from what it prints.
 
-use std::path::Path;
 use std::process::{Command, Stdio};
 
-/// Runs a reader's command line and returns what it printed; the run must succeed.
-fn run(command: &str) -> String {
-    let runner = Path::new(env!("CARGO_BIN_EXE_run-listing"));
-    let run = book_outputs::run_command(runner, command).expect("the listing runs");
-    assert!(run.success, "`{command}` failed:\n{}", run.output);
-    run.output
-}
+mod common;
+use common::run;
 
 /// Asserts that `output` has a line equal to `line`.
 fn assert_line(output: &str, line: &str) {

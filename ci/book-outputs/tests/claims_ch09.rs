@@ -2,9 +2,10 @@
 //! test runs the real listings against a stand-in and checks the claim from what they
 //! print and from what the stand-in saw.
 
-use std::path::Path;
-
 use stand_in::hacker_news;
+
+mod common;
+use common::run;
 
 /// The biggest tree's widest level, as chapter 9 states it: Listing 9-1 has that many
 /// requests in flight at its peak.
@@ -15,14 +16,6 @@ const BIGGEST_IN_THE_CHAPTER: (u64, usize) = (46_210_035, 360);
 
 /// Listing 9-3's default `--max-in-flight`, as chapter 9 states it.
 const DEFAULT_BOUND: usize = 10;
-
-/// Runs a reader's command line and returns what it printed; the run must succeed.
-fn run(command: &str) -> String {
-    let runner = Path::new(env!("CARGO_BIN_EXE_run-listing"));
-    let run = book_outputs::run_command(runner, command).expect("the listing runs");
-    assert!(run.success, "`{command}` failed:\n{}", run.output);
-    run.output
-}
 
 /// The numbers a walk's last two lines give: the post, its comments and the fetches, from
 /// `> Calculating comments took {} seconds and {fetches} fetches` and
@@ -135,14 +128,7 @@ enum Peak {
 /// so that no other test's requests count in its stats. About 3.5 s.
 #[test]
 fn the_bounded_walk_stays_within_its_bound_and_the_unbounded_ones_do_not() {
-    let runtime = real_tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("a runtime for the stand-in");
-    let stand_in = runtime
-        .block_on(stand_in::spawn(stand_in::Config::default()))
-        .expect("the stand-in starts");
+    let stand_in = book_outputs::fresh_stand_in().expect("the stand-in starts");
 
     let top = hacker_news::top_stories();
     let biggest = *top

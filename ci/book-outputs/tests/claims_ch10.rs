@@ -2,10 +2,11 @@
 //! test runs the real listing against the in-process stand-in and compares the `Post logged`
 //! lines it prints with the posts the stand-in's own tree says should be logged.
 
-use std::path::Path;
-
 use serde_json::Value;
 use stand_in::hacker_news;
+
+mod common;
+use common::run;
 
 /// The listings log a post with more comments than this (their `MIN_COMMENTS`).
 const MIN_COMMENTS: usize = 5;
@@ -15,14 +16,6 @@ const SHORTEST_LOG: f64 = 0.3;
 
 const LOGGED: &str = "Post logged";
 const WALK_DONE: &str = "> Calculating comments took ";
-
-/// Runs a reader's command line and returns what it printed; the run must succeed.
-fn run(command: &str) -> String {
-    let runner = Path::new(env!("CARGO_BIN_EXE_run-listing"));
-    let run = book_outputs::run_command(runner, command).expect("the listing runs");
-    assert!(run.success, "`{command}` failed:\n{}", run.output);
-    run.output
-}
 
 fn command(package: &str, id: u64) -> String {
     format!("$ BOOK_STAND_IN=http://127.0.0.1:8000 cargo run -p {package} -- --id {id}")

@@ -20,18 +20,9 @@ fn runner() -> &'static Path {
     Path::new(env!("CARGO_BIN_EXE_run-listing"))
 }
 
-/// A stand-in of the test's own, so that its request log holds only this test's runs;
-/// and the runtime it runs on, which must live as long as it does.
-fn own_stand_in() -> (real_tokio::runtime::Runtime, StandIn) {
-    let runtime = real_tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .expect("a runtime for the stand-in");
-    let stand_in = runtime
-        .block_on(stand_in::spawn(stand_in::Config::default()))
-        .expect("the stand-in starts");
-    (runtime, stand_in)
+/// A stand-in of the test's own, so that its request log holds only this test's runs.
+fn own_stand_in() -> StandIn {
+    book_outputs::fresh_stand_in().expect("the stand-in starts")
 }
 
 /// Runs a reader's command line against `stand_in`, pressing Ctrl-C after the `times`-th
@@ -92,7 +83,7 @@ fn last_answer(run: &[&RequestRecord]) -> Duration {
 /// Costs about 2.5 s.
 #[test]
 fn the_sleep_loop_starts_each_run_a_period_after_the_last_one_ended() {
-    let (_runtime, stand_in) = own_stand_in();
+    let stand_in = own_stand_in();
     let output = run_until_ctrl_c(
         &stand_in,
         "$ BOOK_STAND_IN=http://127.0.0.1:8000/scenario/hn.latency=100ms cargo run -p listing-11-01 -- --period 1 --limit 1",
@@ -121,7 +112,7 @@ fn the_sleep_loop_starts_each_run_a_period_after_the_last_one_ended() {
 /// Ctrl-C comes once the third run has logged its time. Costs about 2.6 s.
 #[test]
 fn the_interval_starts_a_run_every_period() {
-    let (_runtime, stand_in) = own_stand_in();
+    let stand_in = own_stand_in();
     let output = run_until_ctrl_c(
         &stand_in,
         "$ BOOK_STAND_IN=http://127.0.0.1:8000/scenario/hn.latency=100ms cargo run -p listing-11-03 -- --period 1 --limit 1",
@@ -152,7 +143,7 @@ fn the_interval_starts_a_run_every_period() {
 /// presses Ctrl-C itself (SIGINT, through `kill`) to see the exit status and the time.
 #[test]
 fn ctrl_c_ends_listing_11_4_with_exit_status_0_and_drops_the_run_in_flight() {
-    let (_runtime, stand_in) = own_stand_in();
+    let stand_in = own_stand_in();
     let mut child = Command::new(runner())
         .arg0("listing-11-04")
         .args(["--period", "1", "--limit", "1"])
