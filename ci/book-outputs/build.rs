@@ -38,7 +38,7 @@ fn main() {
     for listing in &listings {
         writeln!(
             table,
-            "    Listing {{ package: {:?}, dir: {:?}, paused_clock: {}, unordered: &{:?}, masks: &{:?}, fails: &{:?}, matrix_args: &{:?}, interrupt: {}, interrupt_for: &[{}] }},",
+            "    Listing {{ package: {:?}, dir: {:?}, paused_clock: {}, unordered: &{:?}, masks: &{:?}, fails: &{:?}, matrix_args: &{:?}, interrupt: {}, interrupt_for: &[{}], panics: {:?} }},",
             listing.package,
             listing.dir,
             listing.paused_clock,
@@ -55,7 +55,8 @@ fn main() {
                 .iter()
                 .map(|(run, rule)| format!("({run:?}, {})", rule.code()))
                 .collect::<Vec<_>>()
-                .join(", ")
+                .join(", "),
+            listing.panics
         )
         .unwrap();
 
@@ -105,6 +106,7 @@ struct ListingInfo {
     matrix_args: Vec<String>,
     interrupt: Option<InterruptRule>,
     interrupt_for: Vec<(String, InterruptRule)>,
+    panics: Option<String>,
 }
 
 /// `{ after = '<regex>', times = N }`: SIGINT after the Nth printed line matching the regex.
@@ -164,7 +166,7 @@ fn read_listing(dir: &Path) -> ListingInfo {
         .cloned()
         .unwrap_or_else(|| toml::Value::Table(toml::Table::new()));
     // A misspelt key would otherwise be ignored without a word.
-    const KEYS: [&str; 7] = [
+    const KEYS: [&str; 8] = [
         "clock",
         "unordered",
         "masks",
@@ -172,6 +174,7 @@ fn read_listing(dir: &Path) -> ListingInfo {
         "matrix-args",
         "interrupt",
         "interrupt-for",
+        "panics",
     ];
     if let Some(unknown) = book
         .as_table()
@@ -252,6 +255,22 @@ fn read_listing(dir: &Path) -> ListingInfo {
         );
     }
 
+    // The one panic a listing teaches, by the line that reports it (a regex): the failure
+    // matrix accepts that line and no other panic.
+    let panics = book.get("panics").map(|value| {
+        value
+            .as_str()
+            .filter(|regex| !regex.is_empty())
+            .unwrap_or_else(|| {
+                panic!(
+                    "{}: panics must be a regex matching the panic line the chapter teaches, \
+                     as a string, not {value}",
+                    manifest_path.display()
+                )
+            })
+            .to_owned()
+    });
+
     let main_rs = dir.join("src/main.rs");
     println!("cargo:rerun-if-changed={}", main_rs.display());
     let source =
@@ -278,6 +297,7 @@ fn read_listing(dir: &Path) -> ListingInfo {
         matrix_args: strings("matrix-args"),
         interrupt,
         interrupt_for,
+        panics,
     }
 }
 

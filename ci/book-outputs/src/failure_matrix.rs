@@ -1,8 +1,9 @@
 //! The failure matrix: every HTTP listing, run against the stand-in in every way the
 //! network can let it down. Each run must end in one of two acceptable ways: the listing
 //! handles the failure (exits 0 and says what went wrong), or it stops with a clear error
-//! (a line starting `Error:` or `error:`) and a non-zero exit status. It must never panic,
-//! hang, or print a result that cannot have come from the failed service.
+//! (a line starting `Error:` or `error:`) and a non-zero exit status. It must never panic
+//! (but for the one panic its chapter teaches, the listing's `panics`), hang, or print a
+//! result that cannot have come from the failed service.
 //!
 //! Hacker News listings meet two more failures (every item `null`; the Nth fetch fails), and
 //! any comment count they print must be one the service's answers give. A listing that runs
@@ -326,7 +327,18 @@ fn run_in(
 /// `usual`: the lines the listing prints when nothing fails, masked.
 fn judge(listing: &Listing, mode: &Mode, run: &crate::Run, usual: &[String]) -> Outcome {
     let (success, output) = (run.success, run.output.as_str());
-    if let Some(line) = output.lines().find(|line| line.contains("panicked at")) {
+    // No panic, but the one the listing's chapter teaches (`panics`), by its report line.
+    let taught = match listing.panics.map(Regex::new).transpose() {
+        Ok(taught) => taught,
+        Err(error) => {
+            return Outcome::Unacceptable {
+                why: format!("its `panics` is not a regex: {error}"),
+            };
+        }
+    };
+    if let Some(line) = output.lines().find(|line| {
+        line.contains("panicked at") && !taught.as_ref().is_some_and(|taught| taught.is_match(line))
+    }) {
         return Outcome::Unacceptable {
             why: format!("it panicked: {line}"),
         };
@@ -439,9 +451,17 @@ fn wrong_count(mode: &Mode, output: &str) -> Option<String> {
     })
 }
 
+/// Whether an output file's command runs against a scenario that fails on purpose:
+/// `fail=...`, or Hacker News's `hn.fail-at=N` and `hn.fail-every=N`.
+fn shows_a_failure(command: &str) -> bool {
+    static FAILING_RULE: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"[/,.]fail(-at|-every)?=").expect("a valid regex"));
+    FAILING_RULE.is_match(command)
+}
+
 /// The lines of the listing's own output files, masked: what it prints when all goes well.
-/// Runs that show a failure on purpose (a `fails` file, or a `fail=` scenario) are left out,
-/// so that a row shows every line of a failure, even one its chapter shows too.
+/// Runs that show a failure on purpose (a `fails` file, or a scenario that fails) are left
+/// out, so that a row shows every line of a failure, even one its chapter shows too.
 fn normal_lines(listing: &Listing) -> Vec<String> {
     crate::output_files(listing)
         .iter()
@@ -453,7 +473,7 @@ fn normal_lines(listing: &Listing) -> Vec<String> {
             !listing.fails.contains(&name)
         })
         .filter_map(|file| std::fs::read_to_string(file).ok())
-        .filter(|text| !text.lines().next().unwrap_or("").contains("fail="))
+        .filter(|text| !shows_a_failure(text.lines().next().unwrap_or("")))
         .flat_map(|text| masked(listing, text.split_once('\n').map_or("", |(_, rest)| rest)))
         .collect()
 }
@@ -625,6 +645,15 @@ mod tests {
         matrix_args: &[],
         interrupt: None,
         interrupt_for: &[],
+        panics: None,
+    };
+
+    /// A listing whose chapter teaches one panic.
+    const TEACHES_A_PANIC: Listing = Listing {
+        panics: Some(
+            r"^\[\d\d:\d\d:\d\d\] Task \d+ panicked at \S*src/main\.rs:\d+:\d+: the run failed: ",
+        ),
+        ..HN
     };
 
     fn mode(name: &str) -> &'static Mode {
@@ -635,16 +664,39 @@ mod tests {
     }
 
     fn judged(mode_name: &str, output: &str) -> Outcome {
+        judged_as(&HN, mode_name, output)
+    }
+
+    fn judged_as(listing: &Listing, mode_name: &str, output: &str) -> Outcome {
         let run = crate::Run {
             output: output.to_owned(),
             success: true,
             interrupted: false,
         };
-        judge(&HN, mode(mode_name), &run, &[])
+        judge(listing, mode(mode_name), &run, &[])
     }
 
     fn fails_the_check(outcome: &Outcome) -> bool {
         matches!(outcome, Outcome::Unacceptable { .. })
+    }
+
+    #[test]
+    fn runs_against_a_failing_scenario_are_not_the_listing_s_normal_output() {
+        for command in [
+            "$ BOOK_STAND_IN=http://127.0.0.1:8000/scenario/fail=500 cargo run -p listing-03-04",
+            "$ BOOK_STAND_IN=http://127.0.0.1:8000/scenario/ip-api.fail=cut cargo run -p x",
+            "$ BOOK_STAND_IN=http://127.0.0.1:8000/scenario/hn.fail-at=6 cargo run -p x",
+            "$ BOOK_STAND_IN=http://127.0.0.1:8000/scenario/hn.latency=1s,hn.fail-every=40 cargo run -p x",
+        ] {
+            assert!(shows_a_failure(command), "{command}");
+        }
+        for command in [
+            "$ BOOK_STAND_IN=http://127.0.0.1:8000 cargo run -p listing-09-01",
+            "$ BOOK_STAND_IN=http://127.0.0.1:8000/scenario/hn.latency=2s cargo run -p x",
+            "$ cargo run -p listing-11-01 -- --fail-fast",
+        ] {
+            assert!(!shows_a_failure(command), "{command}");
+        }
     }
 
     #[test]
@@ -689,6 +741,34 @@ mod tests {
                 "-- Post 8863 has 70 comments\n"
             )));
         }
+    }
+
+    #[test]
+    fn only_the_panic_a_listing_teaches_is_accepted() {
+        let taught = "[19:00:49] Task 12 panicked at listings/ch12/src/main.rs:150:18: \
+                      the run failed: fetching item 46210038\n\nCaused by:\n    500\n";
+        assert!(!fails_the_check(&judged_as(
+            &TEACHES_A_PANIC,
+            "HTTP 500",
+            taught
+        )));
+        // The same line from a listing that teaches no panic.
+        assert!(fails_the_check(&judged("HTTP 500", taught)));
+        // Another panic, from the default hook or with another message.
+        for other in [
+            "thread 'main' (4242) panicked at src/main.rs:150:18:\nthe run failed: 500\n",
+            "[19:00:49] Task 12 panicked at src/main.rs:151:9: index out of bounds\n",
+        ] {
+            let outcome = judged_as(&TEACHES_A_PANIC, "HTTP 500", other);
+            assert!(fails_the_check(&outcome), "{other}: {outcome:?}");
+        }
+        // The taught panic excuses nothing else: a wrong count still fails.
+        let outcome = judged_as(
+            &TEACHES_A_PANIC,
+            "HTTP 500",
+            &format!("{taught}Post 46210035 has 360 comments (2)\n"),
+        );
+        assert!(fails_the_check(&outcome), "{outcome:?}");
     }
 
     #[test]

@@ -44,6 +44,9 @@ pub struct Listing {
     pub interrupt: Option<Interrupt>,
     /// Other rules for some runs (`interrupt-for`): by output file name, or `matrix`.
     pub interrupt_for: &'static [(&'static str, Interrupt)],
+    /// The panic the listing's chapter teaches, as a regex matching the line that reports
+    /// it (`panics`): the failure matrix accepts that panic line, and no other.
+    pub panics: Option<&'static str>,
 }
 
 /// `interrupt = { after = '<regex>', times = N }`: for a listing that runs until Ctrl-C.
@@ -828,6 +831,7 @@ mod tests {
         matrix_args: &[],
         interrupt: None,
         interrupt_for: &[],
+        panics: None,
     };
 
     fn script(text: &str) -> Command {
