@@ -171,8 +171,9 @@ pub const MODES: &[Mode] = &[
         forbids: Forbids::Nothing,
         counts: Counts::Tree,
         applies: Applies::HackerNews,
-        // The fetches of one level race each other: which one is the 30th varies.
-        varies: Some(r"item (\d+)"),
+        // The fetches of one level race each other: which one is the 30th varies, and
+        // with it the walk it belongs to, in a run that walks several stories at once.
+        varies: Some(r"item (\d+)|comments for post (\d+)"),
     },
 ];
 
