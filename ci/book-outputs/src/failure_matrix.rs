@@ -589,39 +589,43 @@ fn sections(cells: &[Cell]) -> Vec<(String, String)> {
             .expect("writing to a String");
             sections.push((package.to_owned(), section));
         }
-        let (verdict, printed) = match &cell.outcome {
-            Outcome::Handled {
-                lines,
-                interrupted,
-                lost_counts,
-            } => (
-                match (interrupted, lost_counts) {
-                    (false, false) => "carries on",
-                    (false, true) => "carries on, prints no count",
-                    (true, false) => "carries on, until Ctrl-C",
-                    (true, true) => "carries on, no count before Ctrl-C",
-                },
-                match (lines.is_empty(), lost_counts) {
-                    (true, false) => "its usual output".to_owned(),
-                    (true, true) => "no line of its own".to_owned(),
-                    (false, _) => code_lines(lines),
-                },
-            ),
-            Outcome::Error { line } => (
-                "stops with an error",
-                code_lines(std::slice::from_ref(line)),
-            ),
-            Outcome::Unacceptable { why } => ("**fails the check**", why.replace('\n', " ")),
-        };
         let section = &mut sections.last_mut().expect("pushed above").1;
-        writeln!(
-            section,
-            "| {} (`{}`) | {verdict} | {printed} |",
-            cell.mode.name, cell.mode.stand_in
-        )
-        .expect("writing to a String");
+        section.push_str(&row(cell));
+        section.push('\n');
     }
     sections
+}
+
+/// A cell's row of the table (without its line end).
+pub fn row(cell: &Cell) -> String {
+    let (verdict, printed) = match &cell.outcome {
+        Outcome::Handled {
+            lines,
+            interrupted,
+            lost_counts,
+        } => (
+            match (interrupted, lost_counts) {
+                (false, false) => "carries on",
+                (false, true) => "carries on, prints no count",
+                (true, false) => "carries on, until Ctrl-C",
+                (true, true) => "carries on, no count before Ctrl-C",
+            },
+            match (lines.is_empty(), lost_counts) {
+                (true, false) => "its usual output".to_owned(),
+                (true, true) => "no line of its own".to_owned(),
+                (false, _) => code_lines(lines),
+            },
+        ),
+        Outcome::Error { line } => (
+            "stops with an error",
+            code_lines(std::slice::from_ref(line)),
+        ),
+        Outcome::Unacceptable { why } => ("**fails the check**", why.replace('\n', " ")),
+    };
+    format!(
+        "| {} (`{}`) | {verdict} | {printed} |",
+        cell.mode.name, cell.mode.stand_in
+    )
 }
 
 fn code_lines(lines: &[String]) -> String {
