@@ -38,7 +38,7 @@ fn main() {
     for listing in &listings {
         writeln!(
             table,
-            "    Listing {{ package: {:?}, dir: {:?}, paused_clock: {}, unordered: &{:?}, masks: &{:?}, fails: &{:?}, matrix_args: &{:?}, interrupt: {}, interrupt_for: &[{}], panics: {:?} }},",
+            "    Listing {{ package: {:?}, dir: {:?}, paused_clock: {}, unordered: &{:?}, masks: &{:?}, fails: &{:?}, matrix_args: &{:?}, interrupt: {}, interrupt_for: &[{}], panics: {:?}, timeline: {} }},",
             listing.package,
             listing.dir,
             listing.paused_clock,
@@ -56,7 +56,11 @@ fn main() {
                 .map(|(run, rule)| format!("({run:?}, {})", rule.code()))
                 .collect::<Vec<_>>()
                 .join(", "),
-            listing.panics
+            listing.panics,
+            listing
+                .timeline
+                .as_ref()
+                .map_or("None".to_owned(), |timeline| format!("Some({})", timeline.code()))
         )
         .unwrap();
 
@@ -66,9 +70,17 @@ fn main() {
         } else {
             "::real_tokio"
         };
+        // On the paused clock only the listing itself knows the (virtual) time at which it
+        // prints a line: for its timeline, its println!/eprintln! go through
+        // `book_outputs::timeline::print`, which prints exactly the same and notes the time.
+        let printing = if listing.paused_clock {
+            PRINT_MACROS
+        } else {
+            ""
+        };
         writeln!(
             modules,
-            "mod {module} {{\n    #[allow(unused_imports)]\n    use {tokio} as tokio;\n    include!({:?});\n    // main() returns () or a Result; report() turns either into an exit code.\n    #[allow(clippy::unit_arg)]\n    pub fn run() -> std::process::ExitCode {{\n        std::process::Termination::report(main())\n    }}\n}}",
+            "// Part IV's listings end with their tests, and `run` comes after them.\n#[allow(clippy::items_after_test_module)]\nmod {module} {{\n    #[allow(unused_imports)]\n    use {tokio} as tokio;\n{printing}    include!({:?});\n    // main() returns () or a Result; report() turns either into an exit code.\n    #[allow(clippy::unit_arg)]\n    pub fn run() -> std::process::ExitCode {{\n        std::process::Termination::report(main())\n    }}\n}}",
             listing.main_rs
         )
         .unwrap();
@@ -95,6 +107,28 @@ fn main() {
     fs::write(out_dir.join("listing_tests.rs"), tests).unwrap();
 }
 
+/// println!, eprintln!, print! and eprint! for a paused-clock listing: the same output, plus
+/// the virtual time of each line when a timeline is being recorded (see src/timeline.rs).
+const PRINT_MACROS: &str = "    #[allow(unused_macros)]
+    macro_rules! println {
+        () => { ::book_outputs::timeline::print(false, ::std::format_args!(\"\\n\")) };
+        ($($arg:tt)*) => { ::book_outputs::timeline::print(false, ::std::format_args!(\"{}\\n\", ::std::format_args!($($arg)*))) };
+    }
+    #[allow(unused_macros)]
+    macro_rules! eprintln {
+        () => { ::book_outputs::timeline::print(true, ::std::format_args!(\"\\n\")) };
+        ($($arg:tt)*) => { ::book_outputs::timeline::print(true, ::std::format_args!(\"{}\\n\", ::std::format_args!($($arg)*))) };
+    }
+    #[allow(unused_macros)]
+    macro_rules! print {
+        ($($arg:tt)*) => { ::book_outputs::timeline::print(false, ::std::format_args!($($arg)*)) };
+    }
+    #[allow(unused_macros)]
+    macro_rules! eprint {
+        ($($arg:tt)*) => { ::book_outputs::timeline::print(true, ::std::format_args!($($arg)*)) };
+    }
+";
+
 struct ListingInfo {
     package: String,
     dir: String,
@@ -107,6 +141,201 @@ struct ListingInfo {
     interrupt: Option<InterruptRule>,
     interrupt_for: Vec<(String, InterruptRule)>,
     panics: Option<String>,
+    timeline: Option<TimelineInfo>,
+}
+
+/// `[package.metadata.book.timeline]`: which run the listing's timeline is drawn from, and how
+/// its printed lines and the stand-in's requests become rows (see src/timeline.rs).
+struct TimelineInfo {
+    run: String,
+    vary: bool,
+    sections: Vec<String>,
+    rows: Vec<String>,
+}
+
+impl TimelineInfo {
+    fn read(value: &toml::Value, dir: &Path, manifest: &Path) -> TimelineInfo {
+        let fail = |why: String| -> ! {
+            panic!(
+                "{}: [package.metadata.book.timeline]: {why}",
+                manifest.display()
+            )
+        };
+        let table = value
+            .as_table()
+            .unwrap_or_else(|| fail("must be a table".to_owned()));
+        if let Some(why) = unknown_key(table, &["run", "vary", "sections", "rows"]) {
+            fail(why);
+        }
+        let run = match table.get("run") {
+            None => "output.txt".to_owned(),
+            Some(run) => run
+                .as_str()
+                .unwrap_or_else(|| fail("run must name an output file".to_owned()))
+                .to_owned(),
+        };
+        if !(run.starts_with("output") && run.ends_with(".txt") && dir.join(&run).is_file()) {
+            fail(format!(
+                "run = {run:?} is not an output*.txt file of the listing"
+            ));
+        }
+        let vary = match table.get("vary") {
+            None => false,
+            Some(vary) => vary
+                .as_bool()
+                .unwrap_or_else(|| fail("vary must be true or false".to_owned())),
+        };
+        let list = |key: &str| -> Vec<toml::Table> {
+            table
+                .get(key)
+                .map(|items| {
+                    items
+                        .as_array()
+                        .unwrap_or_else(|| fail(format!("{key} must be a list of tables")))
+                        .iter()
+                        .map(|item| {
+                            item.as_table()
+                                .cloned()
+                                .unwrap_or_else(|| fail(format!("{key} must be a list of tables")))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let text = |item: &toml::Table, key: &str| -> Option<String> {
+            item.get(key).map(|value| {
+                value
+                    .as_str()
+                    .unwrap_or_else(|| fail(format!("{key} must be a string, not {value}")))
+                    .to_owned()
+            })
+        };
+        let from = |item: &toml::Table| match text(item, "from").as_deref() {
+            None => "None".to_owned(),
+            Some("first") => "Some(timeline::Start::First)".to_owned(),
+            Some("previous") => "Some(timeline::Start::Previous)".to_owned(),
+            Some("section") => "Some(timeline::Start::Section)".to_owned(),
+            Some(other) => fail(format!(
+                "from = {other:?}: use \"first\", \"previous\" or \"section\""
+            )),
+        };
+        let state = |item: &toml::Table| match text(item, "state").as_deref() {
+            None => "None".to_owned(),
+            Some("waiting") => "Some(timeline::State::Waiting)".to_owned(),
+            Some("running") => "Some(timeline::State::Running)".to_owned(),
+            Some("none") => "Some(timeline::State::None)".to_owned(),
+            Some(other) => fail(format!(
+                "state = {other:?}: use \"waiting\", \"running\" or \"none\""
+            )),
+        };
+        let sections = list("sections")
+            .iter()
+            .map(|section| {
+                if let Some(why) = unknown_key(section, &["header", "from", "state"]) {
+                    fail(why);
+                }
+                let header = text(section, "header")
+                    .unwrap_or_else(|| fail("each section needs its header line".to_owned()));
+                format!(
+                    "timeline::SectionConfig {{ header: {header:?}, from: {}, state: {} }}",
+                    from(section),
+                    state(section)
+                )
+            })
+            .collect();
+        let service = |name: &str| -> String {
+            match name {
+                "github" | "ipify" | "ip-api" | "hn" => name.to_owned(),
+                other => fail(format!(
+                    "no service {other:?}: the stand-in's are github, ipify, ip-api and hn"
+                )),
+            }
+        };
+        let rows: Vec<String> = list("rows")
+            .iter()
+            .map(|row| {
+                const ROW_KEYS: [&str; 9] = [
+                    "name",
+                    "until",
+                    "lines",
+                    "cancelled",
+                    "from",
+                    "state",
+                    "request",
+                    "requests",
+                    "each-request",
+                ];
+                if let Some(why) = unknown_key(row, &ROW_KEYS) {
+                    fail(why);
+                }
+                let name = text(row, "name").unwrap_or_default();
+                let requests = match (
+                    text(row, "request"),
+                    text(row, "requests"),
+                    text(row, "each-request"),
+                ) {
+                    (None, None, None) => "timeline::Requests::None".to_owned(),
+                    (Some(one), None, None) => {
+                        format!("timeline::Requests::One({:?})", service(&one))
+                    }
+                    (None, Some(many), None) => {
+                        format!("timeline::Requests::Many({:?})", service(&many))
+                    }
+                    (None, None, Some(each)) => {
+                        format!("timeline::Requests::Each({:?})", service(&each))
+                    }
+                    _ => fail("a row takes one of request, requests and each-request".to_owned()),
+                };
+                let lines = text(row, "lines");
+                if name.is_empty() && !requests.contains("Each") {
+                    fail("every row needs a name (each-request rows are named by their item)".to_owned());
+                }
+                if lines.is_none() && requests == "timeline::Requests::None" {
+                    fail(format!("row {name:?} matches no line and no request"));
+                }
+                let until_end = match text(row, "until").as_deref() {
+                    None => false,
+                    Some("end") => true,
+                    Some(other) => fail(format!(
+                        "until = {other:?}: the one value is \"end\" (the bar goes on to the end)"
+                    )),
+                };
+                format!(
+                    "timeline::RowConfig {{ name: {name:?}, lines: {lines:?}, cancelled: {:?}, from: {}, state: {}, until_end: {until_end}, requests: {requests} }}",
+                    text(row, "cancelled"),
+                    from(row),
+                    state(row)
+                )
+            })
+            .collect();
+        if rows.is_empty() {
+            fail("rows must say what the timeline's rows are".to_owned());
+        }
+        TimelineInfo {
+            run,
+            vary,
+            sections,
+            rows,
+        }
+    }
+
+    fn code(&self) -> String {
+        format!(
+            "timeline::Config {{ run: {:?}, vary: {}, sections: &[{}], rows: &[{}] }}",
+            self.run,
+            self.vary,
+            self.sections.join(", "),
+            self.rows.join(", ")
+        )
+    }
+}
+
+/// The complaint about a key that is not one of `keys`, if the table has one.
+fn unknown_key(table: &toml::Table, keys: &[&str]) -> Option<String> {
+    table
+        .keys()
+        .find(|key| !keys.contains(&key.as_str()))
+        .map(|unknown| format!("no key {unknown:?} here; the keys are {}", keys.join(", ")))
 }
 
 /// `{ after = '<regex>', times = N }`: SIGINT after the Nth printed line matching the regex.
@@ -166,8 +395,9 @@ fn read_listing(dir: &Path) -> ListingInfo {
         .cloned()
         .unwrap_or_else(|| toml::Value::Table(toml::Table::new()));
     // A misspelt key would otherwise be ignored without a word.
-    const KEYS: [&str; 8] = [
+    const KEYS: [&str; 9] = [
         "clock",
+        "timeline",
         "unordered",
         "masks",
         "fails",
@@ -298,6 +528,9 @@ fn read_listing(dir: &Path) -> ListingInfo {
         interrupt,
         interrupt_for,
         panics,
+        timeline: book
+            .get("timeline")
+            .map(|value| TimelineInfo::read(value, dir, &manifest_path)),
     }
 }
 

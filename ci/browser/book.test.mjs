@@ -810,3 +810,208 @@ test('on a 375 px phone a caption\'s path breaks only after "/", and nothing sti
         assert.fail(problems.join('\n'));
     }
 });
+
+/** The smallest rendered size of a figure's text, in CSS pixels: the least a reader can read. */
+const MIN_FIGURE_TEXT_PX = 10;
+
+/**
+ * In the page: each timeline figure's accessible name and description, how wide it is
+ * against its figure and the screen, whether the figure scrolls and can be reached by
+ * keyboard, the rendered size of its smallest text, and, for its text, the contrast of its
+ * fill (the SVG has no colours of its own: theme/figures.css gives them) against the page
+ * behind it.
+ */
+function measureTimelines() {
+    const canvas = document.createElement('canvas');
+    canvas.width = canvas.height = 1;
+    const ctx = canvas.getContext('2d', { willReadFrequently: true });
+    function rgba(css) {
+        ctx.clearRect(0, 0, 1, 1);
+        ctx.fillStyle = '#000';
+        ctx.fillStyle = css;
+        ctx.fillRect(0, 0, 1, 1);
+        return [...ctx.getImageData(0, 0, 1, 1).data];
+    }
+    const rgb = css => rgba(css).slice(0, 3);
+    // The colour behind an element: the nearest opaque background of it or its ancestors,
+    // else the theme's page colour.
+    function behind(element) {
+        for (let e = element; e; e = e.parentElement) {
+            const colour = rgba(getComputedStyle(e).backgroundColor);
+            if (colour[3] === 255) {
+                return colour.slice(0, 3);
+            }
+        }
+        return rgb(getComputedStyle(document.documentElement).getPropertyValue('--bg'));
+    }
+    function luminance([r, g, b]) {
+        const lin = c => (c /= 255) <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+        return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
+    }
+    function ratio(a, b) {
+        const [l1, l2] = [luminance(a), luminance(b)].sort((x, y) => y - x);
+        return Math.round(((l1 + 0.05) / (l2 + 0.05)) * 100) / 100;
+    }
+    const viewport = document.documentElement.clientWidth;
+    return [...document.querySelectorAll('figure.timeline, figure.plot')].map(figure => {
+        const svg = figure.querySelector('svg');
+        if (!svg) {
+            return { id: '(a figure without an svg)' };
+        }
+        const ids = (svg.getAttribute('aria-labelledby') ?? '').split(/\s+/).filter(Boolean);
+        const texts = ids.map(id => document.getElementById(id)?.textContent.trim() ?? '');
+        const box = svg.getBoundingClientRect();
+        const figureBox = figure.getBoundingClientRect();
+        const label = svg.querySelector('text.label') ?? svg.querySelector('text');
+        // The marks drawn in the text colour: a timeline's numbered dots, a plot's markers
+        // (<use> copies of a shape, which take their fill from the <use>).
+        const marks = [...svg.querySelectorAll('.printed circle, use')]
+            .map(mark => ratio(rgb(getComputedStyle(mark).fill), behind(figure)));
+        // Font size times the scale the SVG is drawn at: the size on the screen (the length
+        // of the matrix's first column, so that rotated text, such as an axis title, counts).
+        const textSizes = [...svg.querySelectorAll('text')].map(text => {
+            const { a, b } = text.getScreenCTM();
+            return parseFloat(getComputedStyle(text).fontSize) * Math.hypot(a, b);
+        });
+        return {
+            id: ids[0] ?? '(no aria-labelledby)',
+            role: svg.getAttribute('role'),
+            name: texts[0] ?? '',
+            description: texts[1] ?? '',
+            width: box.width,
+            figureWidth: figureBox.width,
+            figureRight: figureBox.right,
+            viewport,
+            pageOverflow: document.documentElement.scrollWidth - viewport,
+            // Wider than its figure: the figure must scroll sideways (it does not stick out).
+            scrolls: figure.scrollWidth > figure.clientWidth + 1,
+            overflowX: getComputedStyle(figure).overflowX,
+            // Reachable by keyboard, with a name (the SVG's or the figure's).
+            focusable: svg.tabIndex >= 0 || figure.tabIndex >= 0,
+            smallestText: Math.min(...textSizes),
+            visible: svg.checkVisibility() && box.height > 10,
+            labelContrast: label ? ratio(rgb(getComputedStyle(label).fill), behind(figure)) : null,
+            markContrast: marks.length > 0 ? Math.min(...marks) : null,
+        };
+    });
+}
+
+test('timeline and plot figures are named and described, readable in every theme, on a phone and on paper', { timeout: 90_000 }, async t => {
+    const figurePages = chapterPages().filter(name => name !== 'index.html' && /<figure class="(timeline|plot)">/.test(readPage(name)));
+    // One page of each kind of figure, for the checks in every theme.
+    const themePages = [...new Set(['timeline', 'plot']
+        .map(kind => figurePages.find(name => readPage(name).includes(`<figure class="${kind}">`)))
+        .filter(Boolean))];
+    assert.ok(figurePages.length > 0, 'no page with a timeline figure: the check would prove nothing');
+    const problems = [];
+    let figures = 0;
+    let scrolling = 0;
+    const px = value => `${Math.round(value * 10) / 10} px`;
+    // `fits`: the whole drawing shows, not scrolled (a wide screen, paper). Else (a phone)
+    // it may scroll sideways inside its figure, which must not stick out of the page.
+    const check = (where, measured, { themeOnly = false, fits = true, legible = true } = {}) => {
+        for (const m of measured) {
+            if (m.labelContrast !== null && m.labelContrast < MIN_CONTRAST) {
+                problems.push(`${where} ${m.id}: its text has a contrast of ${m.labelContrast} < ${MIN_CONTRAST}`);
+            }
+            // WCAG 1.4.11: graphics that carry meaning need 3:1 against what is behind them.
+            if (m.markContrast !== null && m.markContrast < 3) {
+                problems.push(`${where} ${m.id}: a mark it draws has a contrast of ${m.markContrast} < 3`);
+            }
+            if (themeOnly) {
+                continue;
+            }
+            figures += 1;
+            if (m.role !== 'img' || m.name.length < 10 || m.description.length < 40) {
+                problems.push(`${where} ${m.id}: role ${m.role}, name "${m.name}", description of ${m.description?.length} characters`);
+            }
+            if (!m.visible) {
+                problems.push(`${where} ${m.id}: not visible`);
+            }
+            if (legible && m.smallestText < MIN_FIGURE_TEXT_PX - 0.05) {
+                problems.push(`${where} ${m.id}: its smallest text is drawn at ${px(m.smallestText)}, under ${MIN_FIGURE_TEXT_PX} px`);
+            }
+            if (m.figureRight > m.viewport + 1 || m.pageOverflow > 1) {
+                problems.push(`${where} ${m.id}: the figure ends at ${px(m.figureRight)} on a ${m.viewport} px page (the page is ${px(m.pageOverflow)} too wide)`);
+            }
+            if (fits && (m.width > m.figureWidth + 1 || m.scrolls)) {
+                problems.push(`${where} ${m.id}: ${px(m.width)} wide in a ${px(m.figureWidth)} figure: not shown whole`);
+            }
+            if (!fits && m.width > m.figureWidth + 1) {
+                scrolling += 1;
+                if (!m.scrolls || !['auto', 'scroll'].includes(m.overflowX) || !m.focusable) {
+                    problems.push(`${where} ${m.id}: ${px(m.width)} wide in a ${px(m.figureWidth)} figure that does not scroll sideways `
+                        + `(overflow-x ${m.overflowX}) or cannot be reached by keyboard (focusable: ${m.focusable})`);
+                }
+            }
+        }
+    };
+    // Every figure on a wide screen: whole and legible.
+    const wide = await newContext();
+    const widePage = await wide.newPage();
+    for (const name of figurePages) {
+        await widePage.goto(`${origin}/${name}`, { waitUntil: 'load' });
+        check(`${name} (1280 px)`, await widePage.evaluate(measureTimelines));
+    }
+    await wide.close();
+    // Every figure on a 375 px phone, without JavaScript (mdBook's default theme): legible,
+    // scrolling sideways inside the page.
+    const phone = await newContext([], { viewport: { width: 375, height: 800 }, isMobile: true, javaScriptEnabled: false });
+    const phonePage = await phone.newPage();
+    for (const name of figurePages) {
+        await phonePage.goto(`${origin}/${name}`, { waitUntil: 'load' });
+        check(`${name} (375 px)`, await phonePage.evaluate(measureTimelines), { fits: false });
+    }
+    await phone.close();
+    t.diagnostic(`${scrolling} figures scroll sideways at 375 px`);
+    // In a 375 px window with JavaScript (a desktop browser zoomed to 400% is as narrow): axe
+    // passes (scrollable-region-focusable, among the rest), and a keyboard user who tabs to a
+    // figure scrolls it with the arrow keys.
+    const phoneJs = await newContext([], { viewport: { width: 375, height: 800 } });
+    const axePage = await phoneJs.newPage();
+    for (const name of figurePages) {
+        await axePage.goto(`${origin}/${name}`, { waitUntil: 'load' });
+        await axePage.addScriptTag({ url: origin + AXE_URL_PATH });
+        const result = await axePage.evaluate(o => window.axe.run(document, o), AXE_OPTIONS);
+        for (const violation of result.violations) {
+            problems.push(`${name} (375 px): axe ${violation.id} at ${violation.nodes.map(n => n.target.join(' ')).join(', ')}`);
+        }
+    }
+    await axePage.goto(`${origin}/${figurePages[0]}`, { waitUntil: 'load' });
+    await axePage.keyboard.press('Tab');
+    for (let i = 0; i < 300 && !(await axePage.evaluate(() => document.activeElement?.closest('figure.timeline'))); i++) {
+        await axePage.keyboard.press('Tab');
+    }
+    const scrolled = await axePage.evaluate(() => document.activeElement?.closest('figure.timeline')?.scrollLeft);
+    await axePage.keyboard.press('ArrowRight');
+    await axePage.waitForFunction(() => document.activeElement?.closest('figure.timeline')?.scrollLeft > 0, null, { timeout: 2_000 })
+        .catch(() => problems.push(`${figurePages[0]} (375 px): Tab does not reach a timeline figure, or ArrowRight does not scroll it (scrollLeft ${scrolled})`));
+    await phoneJs.close();
+    // The text of one page's figures in each of the five themes.
+    for (const theme of THEMES) {
+        const context = await newContext();
+        await context.addInitScript(value => localStorage.setItem('mdbook-theme', value), theme);
+        const page = await context.newPage();
+        for (const name of themePages) {
+            await page.goto(`${origin}/${name}`, { waitUntil: 'load' });
+            await page.waitForTimeout(600); // mdBook fades colours in on a theme change.
+            const measured = await page.evaluate(measureTimelines);
+            const least = key => Math.min(...measured.map(m => m[key] ?? Infinity));
+            t.diagnostic(`${theme}, ${name}: text contrast ${least('labelContrast')}, marks ${least('markContrast')}`);
+            check(`${name} (${theme})`, measured, { themeOnly: true });
+        }
+        await context.close();
+    }
+    // On paper: every figure of print.html shows whole, scaled to the page's width, here a
+    // narrow one (480 px), where the screen's layout would scroll.
+    const context = await newContext([], { viewport: { width: 480, height: 900 } });
+    const page = await context.newPage();
+    await page.goto(`${origin}/print.html`, { waitUntil: 'load' });
+    await page.emulateMedia({ media: 'print' });
+    check('print.html (print, 480 px)', await page.evaluate(measureTimelines), { legible: false });
+    await context.close();
+    t.diagnostic(`${figures} figures checked on ${figurePages.length} pages at 1280 and 375 px and in print.html`);
+    if (problems.length > 0) {
+        assert.fail(problems.join('\n'));
+    }
+});

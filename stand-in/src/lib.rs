@@ -246,6 +246,12 @@ impl StandIn {
         self.tracker.requests()
     }
 
+    /// The moment the request log's times (`arrived`, `answered`) are measured from: this
+    /// stand-in's start. The book's timelines use it to put the requests on a run's clock.
+    pub fn started(&self) -> std::time::Instant {
+        self.tracker.started().into_std()
+    }
+
     /// Stops accepting connections, ends hanging and waiting responses, and waits up to
     /// [`SHUTDOWN_GRACE`] for open connections to finish.
     pub async fn shutdown(mut self) -> io::Result<()> {

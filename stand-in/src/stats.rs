@@ -164,6 +164,11 @@ impl Tracker {
     pub(crate) fn requests(&self) -> Vec<RequestRecord> {
         self.lock().log.iter().cloned().collect()
     }
+
+    /// The moment `arrived` and `answered` are measured from.
+    pub(crate) fn started(&self) -> Instant {
+        self.started
+    }
 }
 
 /// A request in flight; see [`Tracker::arrive`].

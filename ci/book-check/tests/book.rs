@@ -188,8 +188,9 @@ fn internal_links_and_fragments_resolve() {
 }
 
 /// Every listing folder `listings/<chapter>/<listing>/` must be shown whole by
-/// `src/<chapter>.md`: a caption naming its file and run command, the code, the
-/// dependencies a reader copies, and each output file.
+/// `src/<chapter>.md`: a caption naming its file and run command (and its test command,
+/// when an output file shows `cargo test`), the code, the dependencies a reader copies,
+/// and each output file.
 #[test]
 fn every_listing_is_shown_whole_by_its_chapter() {
     let root = repo_root();
@@ -222,10 +223,25 @@ fn every_listing_is_shown_whole_by_its_chapter() {
                 .map(|part| part.trim_start_matches('0'))
                 .collect::<Vec<_>>()
                 .join("-");
+            // A listing whose tests are the point (an output file shows `cargo test`) says
+            // how to run them too.
+            let tested = fs::read_dir(&listing)
+                .expect("a listing folder")
+                .map(|entry| entry.expect("an entry").path())
+                .filter(|path| file_name(path).starts_with("output"))
+                .any(|path| {
+                    fs::read_to_string(path)
+                        .is_ok_and(|text| text.starts_with(&format!("$ cargo test -p {package}")))
+                });
+            let tested_with = if tested {
+                format!(", tested with <code>cargo test -p {package}</code>")
+            } else {
+                String::new()
+            };
             let mut needed = vec![
                 format!(
                     "<figure class=\"listing\" id=\"listing-{number}\">\n<figcaption>Listing {number}: \
-                     <code>{folder}/src/main.rs</code>, run with <code>cargo run -p {package}</code></figcaption>"
+                     <code>{folder}/src/main.rs</code>, run with <code>cargo run -p {package}</code>{tested_with}</figcaption>"
                 ),
                 format!("{{{{#include ../{folder}/src/main.rs}}}}"),
                 format!("{{{{#include ../{folder}/Cargo.toml:dependencies}}}}"),
@@ -244,6 +260,69 @@ fn every_listing_is_shown_whole_by_its_chapter() {
         }
     }
     assert!(seen > 0, "found no listings");
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// A listing that declares a timeline (`[package.metadata.book.timeline]`, drawn by
+/// `ci/regenerate-outputs` into `timeline.svg`) must have that picture, and its chapter must
+/// show it inlined in a `<figure class="timeline">`; a `timeline.svg` that no listing declares
+/// is left over. In the built book, no timeline figure is empty.
+#[test]
+fn every_timeline_is_drawn_and_shown_in_its_chapter() {
+    let root = repo_root();
+    let mut problems = Vec::new();
+    let mut declared = 0;
+    for chapter in sorted_subfolders(&root.join("listings")) {
+        let chapter_name = file_name(&chapter);
+        let markdown = fs::read_to_string(root.join("src").join(format!("{chapter_name}.md")))
+            .unwrap_or_default();
+        for listing in sorted_subfolders(&chapter) {
+            let folder = format!("listings/{chapter_name}/{}", file_name(&listing));
+            let manifest = fs::read_to_string(listing.join("Cargo.toml")).expect("a Cargo.toml");
+            let svg = listing.join("timeline.svg");
+            if !manifest.contains("\n[package.metadata.book.timeline]\n") {
+                if svg.exists() {
+                    problems.push(format!(
+                        "{folder}/timeline.svg is left over: the listing declares no timeline"
+                    ));
+                }
+                continue;
+            }
+            declared += 1;
+            match fs::read_to_string(&svg) {
+                Ok(text) if text.starts_with("<svg ") && text.contains("<desc ") => {}
+                Ok(_) => problems.push(format!("{folder}/timeline.svg is not a drawn timeline")),
+                Err(_) => problems.push(format!(
+                    "{folder}/timeline.svg is missing: draw it with ci/regenerate-outputs"
+                )),
+            }
+            let figure = format!(
+                "\n<figure class=\"timeline\">\n{{{{#include ../{folder}/timeline.svg}}}}\n</figure>\n"
+            );
+            if !markdown.contains(&figure) {
+                problems.push(format!(
+                    "src/{chapter_name}.md does not show {folder}/timeline.svg as{figure}"
+                ));
+            }
+        }
+    }
+    assert!(declared > 0, "no listing declares a timeline");
+
+    let figure = Regex::new(r#"(?s)<figure class="timeline">(.*?)</figure>"#).unwrap();
+    let mut figures = 0;
+    for (page, text) in html_pages() {
+        for captures in figure.captures_iter(&text) {
+            figures += 1;
+            let inside = &captures[1];
+            if !(inside.contains("<svg ") && inside.contains(r#"role="img""#)) {
+                problems.push(format!("{}: an empty timeline figure", relative(&page)));
+            }
+        }
+    }
+    assert!(
+        figures >= declared,
+        "only {figures} timeline figures in the built book"
+    );
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 

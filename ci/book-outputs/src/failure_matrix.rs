@@ -651,6 +651,7 @@ mod tests {
         interrupt: None,
         interrupt_for: &[],
         panics: None,
+        timeline: None,
     };
 
     /// A listing whose chapter teaches one panic.

@@ -5,7 +5,8 @@
 //!   it was given. The output checks start it this way, with argv[0] set to the package
 //!   name, so a listing sees the same command line as its own binary would.
 //! - `run-listing regenerate [<package>...]` rewrites the output files of the named
-//!   listings (all of them when none is named) from fresh runs, and the failure-matrix
+//!   listings (all of them when none is named) from fresh runs, with the timelines drawn
+//!   from those runs (`timeline.svg`, see `timeline.rs`), and the failure-matrix
 //!   page of the book (the named listings' sections, or all of it);
 //!   `run-listing regenerate --matrix` rewrites that page alone.
 //! - `run-listing real-run <package> <binary> <file>` runs the listing's own binary

@@ -4,7 +4,8 @@
 //! binary. For listings marked `clock = "paused"`, the name `tokio::main` there resolves
 //! to this macro instead of Tokio's, so the listing's timers fire as soon as the runtime
 //! has nothing else to do: a two-second sleep costs no wall time, and the printed
-//! timings are exact. Everything else in the listing is untouched.
+//! timings are exact. Everything else in the listing is untouched. (The runtime notes the
+//! moment it starts for the listing's timeline: `book_outputs::timeline::clock_started`.)
 
 use proc_macro::{Delimiter, Group, Ident, Span, TokenStream, TokenTree};
 
@@ -39,10 +40,17 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
          .block_on"
         .parse()
         .expect("the builder expression parses");
+    // `async move { <note the clock's start>; <body> }`: the runner's timelines measure the
+    // virtual time of each printed line from the moment the runtime starts
+    // (`book_outputs::timeline::clock_started`, a no-op unless a timeline is being recorded).
+    let mut inner: TokenStream = "::book_outputs::timeline::clock_started();"
+        .parse()
+        .expect("the clock note parses");
+    inner.extend([TokenTree::Group(body)]);
     let async_block: TokenStream = [
         TokenTree::Ident(Ident::new("async", Span::call_site())),
         TokenTree::Ident(Ident::new("move", Span::call_site())),
-        TokenTree::Group(body),
+        TokenTree::Group(Group::new(Delimiter::Brace, inner)),
     ]
     .into_iter()
     .collect();
