@@ -115,11 +115,20 @@ pub fn run_with_source(listing: &Listing, name: &str, source: &str) -> Result<Ru
 }
 
 fn run_in(listing: &Listing, project: &Path, args: &[String]) -> Result<Run, String> {
-    // Build first, with a limit for a cold build, so that the run's own limit is the one
-    // every listing's run has.
+    // Build first, with a limit for a cold build, then run the test binary itself with the
+    // limit every listing's run has. Not a second `cargo test`: that waits for the target
+    // folder's lock, which `ci/copy-ready` holds for as long as one of its builds takes
+    // (a cold CI run saw it stopped so, at 60 s). Its standard output is the same: cargo
+    // runs the binary in the package's folder and adds its own lines on standard error.
     let build = cargo(
         project,
-        &["test", "--no-run", "-p", listing.package],
+        &[
+            "test",
+            "--no-run",
+            "-p",
+            listing.package,
+            "--message-format=json-render-diagnostics",
+        ],
         BUILD_LIMIT,
     )?;
     if !build.status.success() {
@@ -129,17 +138,22 @@ fn run_in(listing: &Listing, project: &Path, args: &[String]) -> Result<Run, Str
             build.stderr
         ));
     }
+    let binary = test_binary(&build.stdout).ok_or_else(|| {
+        format!(
+            "`cargo test --no-run` in {} named no test binary:\n{}",
+            project.display(),
+            build.stderr
+        )
+    })?;
     locked_as_the_book(project)?;
-    let mut command = vec!["test", "-p", listing.package];
-    if !args.is_empty() {
-        command.push("--");
-        command.extend(args.iter().map(String::as_str));
-    }
-    let test = cargo(project, &command, RUN_LIMIT)?;
+    let mut command = Command::new(&binary);
+    command.args(args).current_dir(project);
+    let test = run_captured(command, RUN_LIMIT)
+        .map_err(|e| format!("`cargo test` in {}: {e}", project.display()))?;
     if !test.stdout.starts_with("\nrunning ") {
         return Err(format!(
-            "`cargo {}` ran no tests; cargo said:\n{}",
-            command.join(" "),
+            "`{}` ran no tests; it said:\n{}",
+            binary.display(),
             test.stderr
         ));
     }
@@ -148,6 +162,17 @@ fn run_in(listing: &Listing, project: &Path, args: &[String]) -> Result<Run, Str
         success: test.status.success(),
         interrupted: false,
     })
+}
+
+/// The test binary among the artifacts of `cargo test --no-run --message-format=json`.
+fn test_binary(messages: &str) -> Option<PathBuf> {
+    messages
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter(|message| {
+            message["reason"] == "compiler-artifact" && message["profile"]["test"] == true
+        })
+        .find_map(|message| message["executable"].as_str().map(PathBuf::from))
 }
 
 fn main_rs(listing: &Listing) -> PathBuf {
@@ -266,25 +291,32 @@ struct CargoRun {
 }
 
 /// Runs cargo in `project`, offline (the checks run without a network), into the
-/// `target/copy-ready` folder, with no backtraces whatever this shell has set; stopped
-/// after `limit`.
+/// `target/copy-ready` folder; stopped after `limit`.
 fn cargo(project: &Path, args: &[&str], limit: Duration) -> Result<CargoRun, String> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let mut child = Command::new(cargo)
+    let mut command = Command::new(cargo);
+    command
         .args(args)
         .current_dir(project)
         .env(
             "CARGO_TARGET_DIR",
             crate::repo_root().join("target/copy-ready"),
         )
-        .env("CARGO_NET_OFFLINE", "true")
+        .env("CARGO_NET_OFFLINE", "true");
+    run_captured(command, limit).map_err(|e| format!("`cargo {}`: {e}", args.join(" ")))
+}
+
+/// Runs `command` with no backtraces whatever this shell has set, capturing what it
+/// prints; stopped after `limit`.
+fn run_captured(mut command: Command, limit: Duration) -> Result<CargoRun, String> {
+    let mut child = command
         .env_remove("RUST_BACKTRACE")
         .env_remove("RUST_LIB_BACKTRACE")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(|e| format!("starting cargo: {e}"))?;
+        .map_err(|e| format!("starting it: {e}"))?;
     let read = |mut pipe: Box<dyn std::io::Read + Send>| {
         std::thread::spawn(move || {
             let mut bytes = Vec::new();
@@ -297,20 +329,12 @@ fn cargo(project: &Path, args: &[&str], limit: Duration) -> Result<CargoRun, Str
     let Some(status) = child.wait_timeout(limit).map_err(|e| e.to_string())? else {
         let _ = child.kill();
         let _ = child.wait();
-        return Err(format!(
-            "`cargo {}` in {} ran longer than {limit:?} and was stopped",
-            args.join(" "),
-            project.display()
-        ));
+        return Err(format!("ran longer than {limit:?} and was stopped"));
     };
     Ok(CargoRun {
         status,
-        stdout: stdout
-            .join()
-            .map_err(|_| "reading cargo's output panicked")?,
-        stderr: stderr
-            .join()
-            .map_err(|_| "reading cargo's output panicked")?,
+        stdout: stdout.join().map_err(|_| "reading its output panicked")?,
+        stderr: stderr.join().map_err(|_| "reading its output panicked")?,
     })
 }
 
