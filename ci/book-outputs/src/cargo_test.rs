@@ -302,7 +302,9 @@ fn cargo(project: &Path, args: &[&str], limit: Duration) -> Result<CargoRun, Str
             "CARGO_TARGET_DIR",
             crate::repo_root().join("target/copy-ready"),
         )
-        .env("CARGO_NET_OFFLINE", "true");
+        .env("CARGO_NET_OFFLINE", "true")
+        // As ci/copy-ready builds into that folder, so that the two share what they build.
+        .env("CARGO_PROFILE_DEV_DEBUG", "0");
     run_captured(command, limit).map_err(|e| format!("`cargo {}`: {e}", args.join(" ")))
 }
 
