@@ -303,8 +303,10 @@ fn cargo(project: &Path, args: &[&str], limit: Duration) -> Result<CargoRun, Str
             crate::repo_root().join("target/copy-ready"),
         )
         .env("CARGO_NET_OFFLINE", "true")
-        // As ci/copy-ready builds into that folder, so that the two share what they build.
-        .env("CARGO_PROFILE_DEV_DEBUG", "0");
+        // As ci/copy-ready builds into that folder, so that the two share what they build;
+        // a copy (or a mutant of one) compiles once, so incremental data is only a cost.
+        .env("CARGO_PROFILE_DEV_DEBUG", "0")
+        .env("CARGO_INCREMENTAL", "0");
     run_captured(command, limit).map_err(|e| format!("`cargo {}`: {e}", args.join(" ")))
 }
 
