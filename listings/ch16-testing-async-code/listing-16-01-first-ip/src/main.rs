@@ -172,7 +172,7 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
-    #[ignore = "fails on purpose: see chapter 16"]
+    #[ignore = "fails on purpose: the paused clock passes the deadline before the real answer"]
     async fn a_server_on_the_paused_clock() {
         // The answer comes after 50 ms of real time; the deadline is 5 s.
         let server = MockServer::start().await;
