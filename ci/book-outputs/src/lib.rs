@@ -717,20 +717,11 @@ fn check_file(runner: &Path, listing: &'static Listing, file: &Path) -> Result<(
         fail_after_lines: rule.map(|_| shown_at.unwrap_or(INTERRUPT_LINE_LIMIT)),
         ..Watch::rule(rule)
     };
-    let recorder = timeline_recorder(listing, file, &invocation)?;
-    let timed = run_watched_timed(
-        runner,
-        listing,
-        &invocation,
-        watch,
-        recorder.as_ref().and_then(|(_, r)| r.stand_in_url()),
-        &recorder.as_ref().map(|(_, r)| r.env()).unwrap_or_default(),
-    )
-    .map_err(|e| match shown_at {
-        Some(at) => format!("{e}\n(the file shows {INTERRUPT_LINE} after line {at})"),
-        None => e,
-    })?;
-    let run = &timed.run;
+    let (run, recorded) =
+        run_for_file(runner, listing, file, &invocation, watch).map_err(|e| match shown_at {
+            Some(at) => format!("{e}\n(the file shows {INTERRUPT_LINE} after line {at})"),
+            None => e,
+        })?;
     if let (Some(rule), Some(at), false) = (rule, shown_at, run.interrupted) {
         return Err(format!(
             "the file shows {INTERRUPT_LINE} after line {at}, but the listing ended by itself \
@@ -738,11 +729,10 @@ fn check_file(runner: &Path, listing: &'static Listing, file: &Path) -> Result<(
             rule.after, rule.times, run.output
         ));
     }
-    expect_status(listing, file, run)?;
+    expect_status(listing, file, &run)?;
     compare(listing, expected, &run.output)?;
     // The same run, drawn: it must still match the listing's timeline picture.
-    if let Some((config, recorder)) = recorder {
-        let recording = recorder.finish(&run.output, &timed.line_times, timed.started, timed.ended);
+    if let Some((config, recording)) = recorded {
         let fresh = timeline::build(config, &recording)?;
         let path = timeline::svg_path(listing);
         let svg = std::fs::read_to_string(&path).map_err(|e| {
@@ -797,6 +787,39 @@ fn unordered_lines(listing: &Listing, shown: &str) -> std::collections::HashSet<
         }
     }
     movable
+}
+
+/// A run recorded for the listing's timeline, with the timeline's settings.
+type Recorded = Option<(&'static timeline::Config, timeline::Recording)>;
+
+/// Runs an output file's command. Where the listing's timeline is drawn from this file, the
+/// run is recorded for it too (against a stand-in of its own, with the clock noted).
+fn run_for_file(
+    runner: &Path,
+    listing: &'static Listing,
+    file: &Path,
+    invocation: &Invocation,
+    watch: Watch,
+) -> Result<(Run, Recorded), String> {
+    let recorder = timeline_recorder(listing, file, invocation)?;
+    let timed = run_watched_timed(
+        runner,
+        listing,
+        invocation,
+        watch,
+        recorder.as_ref().and_then(|(_, r)| r.stand_in_url()),
+        &recorder.as_ref().map(|(_, r)| r.env()).unwrap_or_default(),
+    )?;
+    let recorded = recorder.map(|(config, recorder)| {
+        let recording = recorder.finish(
+            &timed.run.output,
+            &timed.line_times,
+            timed.started,
+            timed.ended,
+        );
+        (config, recording)
+    });
+    Ok((timed.run, recorded))
 }
 
 /// For the run a listing's timeline is drawn from: its settings and a recorder.
@@ -1037,24 +1060,13 @@ pub fn regenerate(runner: &Path, listing: &'static Listing) -> Result<Vec<PathBu
             fail_after_lines: rule.map(|_| limit),
             ..Watch::rule(rule)
         };
-        let recorder = timeline_recorder(listing, file, &invocation)?;
-        let timed = run_watched_timed(
-            runner,
-            listing,
-            &invocation,
-            watch,
-            recorder.as_ref().and_then(|(_, r)| r.stand_in_url()),
-            &recorder.as_ref().map(|(_, r)| r.env()).unwrap_or_default(),
-        )
-        .map_err(|e| format!("{}: {e}", file.display()))?;
-        let run = &timed.run;
-        expect_status(listing, file, run).map_err(|e| format!("{}: {e}", file.display()))?;
+        let (run, recorded) = run_for_file(runner, listing, file, &invocation, watch)
+            .map_err(|e| format!("{}: {e}", file.display()))?;
+        expect_status(listing, file, &run).map_err(|e| format!("{}: {e}", file.display()))?;
         std::fs::write(file, format!("{command_line}\n{}", run.output))
             .map_err(|e| e.to_string())?;
         // The listing's timeline is drawn from this same run.
-        if let Some((config, recorder)) = recorder {
-            let recording =
-                recorder.finish(&run.output, &timed.line_times, timed.started, timed.ended);
+        if let Some((config, recording)) = recorded {
             let drawn = timeline::build(config, &recording)
                 .map_err(|e| format!("{}: timeline: {e}", file.display()))?;
             let path = timeline::svg_path(listing);
